@@ -1,0 +1,192 @@
+"""Django settings, all read through the one ``env`` of ``config/env.py``.
+
+Defaults give a working back office from one command: SQLite in the project folder and Celery tasks executed
+in-process. Setting ``DATABASE_URL`` and ``REDIS_URL`` switches to PostgreSQL, Redis and real Celery workers.
+Every knob is documented in ``.env.example``.
+"""
+
+import base64
+import hashlib
+import warnings
+
+from config.env import BASE_DIR, env
+
+# --- Core -------------------------------------------------------------------------------------------------
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me-in-production-0123456789")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_beat",
+    "roaming.core",
+    "roaming.ocpi",
+    "roaming.partners",
+    "roaming.locations",
+    "roaming.tariffs",
+    "roaming.tokens",
+    "roaming.sessions",
+    "roaming.cdrs",
+    "roaming.commands",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "roaming.ocpi.middleware.OcpiRequestMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several threads (dev server, eager tasks) write to the same file: wait instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -----------------------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# No REDIS_URL: run tasks in-process at once, so a newcomer needs no broker and no worker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="roaming")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+
+# --- Auth, i18n, static -----------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve admin assets straight from the apps when collectstatic has not run (dev, tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+# Until collectstatic has run (dev, tests) WhiteNoise warns that STATIC_ROOT is missing; the finders serve instead.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+LOGIN_URL = "admin:login"
+
+# --- Django REST framework (internal API; OCPI views override all of this in roaming.ocpi) ---------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Roaming back office internal API",
+    "DESCRIPTION": "The API the operator's own systems (CSMS) call. OCPI endpoints are documented by the OCPI spec.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- This platform's OCPI identity ------------------------------------------------------------------------
+OCPI_BASE_URL = env.str("OCPI_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+OCPI_COUNTRY_CODE = env.str("OCPI_COUNTRY_CODE", default="NL").upper()
+OCPI_PARTY_ID = env.str("OCPI_PARTY_ID", default="EXA").upper()
+OCPI_ROLES = [r.strip().upper() for r in env.list("OCPI_ROLES", default=["CPO", "EMSP"]) if r.strip()]
+OCPI_BUSINESS_NAME = env.str("OCPI_BUSINESS_NAME", default="Example Roaming Back Office")
+OCPI_BUSINESS_WEBSITE = env.str("OCPI_BUSINESS_WEBSITE", default="")
+# Largest page a partner may ask for on our list endpoints (X-Limit), and the page size when it asks none.
+OCPI_PAGE_LIMIT_MAX = env.int("OCPI_PAGE_LIMIT_MAX", default=1000)
+OCPI_PAGE_LIMIT_DEFAULT = env.int("OCPI_PAGE_LIMIT_DEFAULT", default=100)
+# Outbound client.
+OCPI_CLIENT_TIMEOUT = env.float("OCPI_CLIENT_TIMEOUT", default=30.0)
+OCPI_CLIENT_RETRIES = env.int("OCPI_CLIENT_RETRIES", default=3)
+OCPI_CLIENT_BACKOFF = env.float("OCPI_CLIENT_BACKOFF", default=0.5)
+# Traffic log: bodies are cut to this many characters; entries older than the retention are pruned.
+OCPI_TRAFFIC_LOG_BODY_LIMIT = env.int("OCPI_TRAFFIC_LOG_BODY_LIMIT", default=10_000)
+OCPI_TRAFFIC_LOG_RETENTION_DAYS = env.int("OCPI_TRAFFIC_LOG_RETENTION_DAYS", default=30)
+OCPI_TRAFFIC_LOG_ENABLED = env.bool("OCPI_TRAFFIC_LOG_ENABLED", default=True)
+# Who answers "who is calling with this token?": the partners app (the core imports no module app).
+OCPI_CREDENTIALS_BACKEND = "roaming.partners.authentication.PartnerCredentialsBackend"
+
+
+def _derive_fernet_key(secret: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
+
+
+# Fernet key(s) encrypting the tokens partners issued us (we must send them back, so they cannot be hashed).
+# Comma-separated: the first encrypts, all decrypt, which allows key rotation. Default derived from SECRET_KEY.
+CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[_derive_fernet_key(SECRET_KEY)])
+
+# --- Logging ----------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+
+# The model OCPI callers resolve to, referenced lazily by the core's traffic log (like AUTH_USER_MODEL).
+OCPI_PARTNER_MODEL = "partners.Partner"
+# Module URLs are mounted without trailing slashes (OCPI 2.2.1-d2 convention), so their routes start with "/".
+SILENCED_SYSTEM_CHECKS = ["urls.W002"]

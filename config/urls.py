@@ -1,0 +1,25 @@
+"""Root URLs: the admin, the internal API and its OpenAPI schema, and the OCPI tree (built from the registry)."""
+
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+admin.site.site_header = "Roaming back office"
+admin.site.site_title = "Roaming back office"
+admin.site.index_title = "OCPI roaming"
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("health", health, name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("roaming.ocpi.urls")),
+]

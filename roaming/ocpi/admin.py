@@ -1,0 +1,73 @@
+"""Traffic log in the admin: read-only, filterable by partner, direction, module, outcome and date."""
+
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.html import format_html
+
+from roaming.ocpi.models import TrafficLog
+
+
+class OutcomeFilter(admin.SimpleListFilter):
+    title = "outcome"
+    parameter_name = "outcome"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("ok", "Success (1xxx)"),
+            ("client", "Client error (2xxx / HTTP 4xx)"),
+            ("server", "Server error (3xxx / HTTP 5xx)"),
+            ("transport", "No answer (timeout, refused)"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "ok":
+            return queryset.filter(http_status__lt=400).filter(Q(ocpi_status__isnull=True) | Q(ocpi_status__lt=2000))
+        if value == "client":
+            return queryset.filter(
+                Q(ocpi_status__gte=2000, ocpi_status__lt=3000) | Q(http_status__gte=400, http_status__lt=500)
+            )
+        if value == "server":
+            return queryset.filter(Q(ocpi_status__gte=3000) | Q(http_status__gte=500))
+        if value == "transport":
+            return queryset.filter(http_status__isnull=True)
+        return queryset
+
+
+@admin.register(TrafficLog)
+class TrafficLogAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "direction",
+        "partner",
+        "module",
+        "method",
+        "short_url",
+        "http_status",
+        "ocpi_status_badge",
+        "duration_ms",
+    ]
+    list_filter = ["direction", OutcomeFilter, "module", "method", "partner", "created_at"]
+    list_select_related = ["partner"]
+    search_fields = ["request_id", "correlation_id", "url", "status_message", "error"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in TrafficLog._meta.fields]
+    list_per_page = 100
+    show_full_result_count = False  # counting millions of log rows on every page view is slow
+
+    @admin.display(description="URL")
+    def short_url(self, obj):
+        return obj.url if len(obj.url) <= 80 else f"{obj.url[:77]}..."
+
+    @admin.display(description="OCPI status", ordering="ocpi_status")
+    def ocpi_status_badge(self, obj):
+        if obj.ocpi_status is None:
+            return "-" if obj.http_status else format_html('<b style="color:#b00">{}</b>', "no answer")
+        colour = "#080" if obj.ocpi_status < 2000 else "#b00"
+        return format_html('<b style="color:{}">{}</b>', colour, obj.ocpi_status)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,49 @@
+"""Inbound OCPI request handling that sits below the views (transport_and_format.asciidoc).
+
+For every request under ``/ocpi/``: read or generate X-Request-ID / X-Correlation-ID and routing headers into
+``request.ocpi``, echo the IDs on the response, and write the traffic log entry with the partner the
+authentication resolved, the OCPI status, the duration and (bounded) bodies.
+"""
+
+import time
+
+from roaming.ocpi.headers import CORRELATION_ID, REQUEST_ID, OcpiRequestContext
+from roaming.ocpi.models import TrafficLog
+from roaming.ocpi.traffic import traffic_record
+
+OCPI_PREFIX = "/ocpi/"
+
+
+class OcpiRequestMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(OCPI_PREFIX):
+            return self.get_response(request)
+        started = time.monotonic()
+        context = OcpiRequestContext.from_headers(request.headers)
+        request.ocpi = context
+        try:
+            request_body = request.body  # read now: Django caches it, so the parser still sees it
+        except Exception:  # RequestDataTooBig and friends: the view will answer; log without the body
+            request_body = b""
+        response = self.get_response(request)
+        response[REQUEST_ID] = context.request_id
+        response[CORRELATION_ID] = context.correlation_id
+        caller = getattr(request, "ocpi_caller", None)
+        traffic_record(
+            direction=TrafficLog.Direction.INBOUND,
+            method=request.method,
+            url=request.build_absolute_uri(),
+            partner_id=caller.partner_id if caller else None,
+            module=context.module,
+            http_status=response.status_code,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            request_id=context.request_id,
+            correlation_id=context.correlation_id,
+            request_headers=request.headers,
+            request_body=request_body,
+            response_body=getattr(response, "content", b"") if not response.streaming else b"",
+        )
+        return response

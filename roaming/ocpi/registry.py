@@ -1,0 +1,89 @@
+"""The module registry: OCPI modules register their endpoints here from ``AppConfig.ready()``.
+
+Version details (version_information_endpoint.asciidoc) are generated from this registry, so what we publish is
+exactly what we serve; adding a module never edits the versions view. An endpoint names the party role it serves
+(e.g. locations SENDER for our CPO side); it is published only when that role is in ``settings.OCPI_ROLES``.
+One installation serving CPO and eMSP therefore publishes e.g. ``locations`` twice, SENDER and RECEIVER.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+SUPPORTED_VERSIONS = ("2.2.1",)
+
+
+@dataclass(frozen=True)
+class OcpiEndpoint:
+    """One interface of one module in one OCPI version.
+
+    ``path`` is relative to ``/ocpi/<version>/`` (e.g. ``cpo/locations``) and ``urlconf`` the module's URL list
+    mounted there. ``party_role`` is the role of ours this interface belongs to (``None``: always served).
+    """
+
+    version: str
+    identifier: str
+    role: str
+    path: str
+    urlconf: str
+    party_role: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{settings.OCPI_BASE_URL}/ocpi/{self.version}/{self.path}"
+
+    @property
+    def enabled(self) -> bool:
+        return self.party_role is None or self.party_role in settings.OCPI_ROLES
+
+
+_endpoints: dict[tuple[str, str, str], OcpiEndpoint] = {}
+
+
+def register(endpoint: OcpiEndpoint) -> None:
+    """Register an endpoint; registering the same (version, module, role) twice replaces the first."""
+    if endpoint.version not in SUPPORTED_VERSIONS:
+        raise ValueError(f"OCPI version {endpoint.version} is not supported by the core")
+    _endpoints[(endpoint.version, endpoint.identifier, endpoint.role)] = endpoint
+
+
+def all_endpoints() -> list[OcpiEndpoint]:
+    return sorted(_endpoints.values(), key=lambda e: (e.version, e.identifier, e.role))
+
+
+def endpoints(version: str) -> list[OcpiEndpoint]:
+    """The endpoints published (and served) for ``version`` with the roles this installation plays."""
+    return [e for e in all_endpoints() if e.version == version and e.enabled]
+
+
+def versions() -> list[str]:
+    return [v for v in SUPPORTED_VERSIONS if endpoints(v)]
+
+
+def endpoint_url(version: str, identifier: str, role: str) -> str | None:
+    endpoint = _endpoints.get((version, identifier, role))
+    return endpoint.url if endpoint and endpoint.enabled else None
+
+
+def versions_url() -> str:
+    return f"{settings.OCPI_BASE_URL}/ocpi/versions"
+
+
+def version_details_url(version: str) -> str:
+    return f"{settings.OCPI_BASE_URL}/ocpi/{version}"
+
+
+def own_roles() -> list[dict]:
+    """Our CredentialsRole list (credentials.asciidoc, CredentialsRole): one per role we play."""
+    business = {"name": settings.OCPI_BUSINESS_NAME}
+    if settings.OCPI_BUSINESS_WEBSITE:
+        business["website"] = settings.OCPI_BUSINESS_WEBSITE
+    return [
+        {
+            "role": role,
+            "business_details": business,
+            "party_id": settings.OCPI_PARTY_ID,
+            "country_code": settings.OCPI_COUNTRY_CODE,
+        }
+        for role in settings.OCPI_ROLES
+    ]

@@ -1,0 +1,285 @@
+"""Partner onboarding in the admin: invite, register, rotate, unregister, suspend; roles, endpoints, events."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from roaming.core.exceptions import DomainError
+from roaming.ocpi import registry
+from roaming.partners import services, tasks
+from roaming.partners.choices import PartnerStatus
+from roaming.partners.forms import InviteForm, RegisterForm
+from roaming.partners.models import Partner, PartnerEndpoint, PartnerEvent, PartnerRole, PartnerToken
+
+
+class PartnerRoleInline(admin.TabularInline):
+    model = PartnerRole
+    extra = 0
+    fields = ["country_code", "party_id", "role", "business_name", "business_website"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PartnerEndpointInline(admin.TabularInline):
+    model = PartnerEndpoint
+    extra = 0
+    fields = ["identifier", "role", "url"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PartnerTokenInline(admin.TabularInline):
+    model = PartnerToken
+    extra = 0
+    fields = ["kind", "hint", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "tokens we issued (stored hashed)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PartnerEventInline(admin.TabularInline):
+    model = PartnerEvent
+    extra = 0
+    fields = ["created_at", "action", "success", "message"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["-created_at", "-id"]
+    verbose_name_plural = "history (handshake steps and failures)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _enqueue(task, partner_ids):
+    # Enqueue after commit so the worker sees what the admin just saved.
+    for pk in partner_ids:
+        transaction.on_commit(lambda pk=pk: task.delay(pk))
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "status_badge", "roles_display", "version", "initiated_by", "last_contact", "failures"]
+    list_filter = ["status", "initiated_by", "version", "roles__role"]
+    search_fields = ["name", "roles__party_id", "roles__country_code", "versions_url"]
+    readonly_fields = [
+        "status",
+        "initiated_by",
+        "versions_url",
+        "version",
+        "registered_at",
+        "last_success_at",
+        "last_failure_at",
+        "last_error",
+        "created_at",
+        "updated_at",
+        "traffic_link",
+    ]
+    fields = [
+        "name",
+        "website",
+        "status",
+        "initiated_by",
+        "versions_url",
+        "version",
+        "token_encoding",
+        "registered_at",
+        "last_success_at",
+        "last_failure_at",
+        "last_error",
+        "traffic_link",
+        "notes",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [PartnerRoleInline, PartnerEndpointInline, PartnerTokenInline, PartnerEventInline]
+    actions = [
+        "action_register",
+        "action_rotate",
+        "action_refresh_endpoints",
+        "action_unregister",
+        "action_suspend",
+        "action_reactivate",
+    ]
+    change_list_template = "admin/partners/partner/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("roles")
+            .annotate(failed_events=Count("events", filter=Q(events__success=False)))
+        )
+
+    def has_add_permission(self, request):
+        return False  # partners come from an invitation or a registration, never from a blank form
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        colours = {
+            PartnerStatus.REGISTERED: "#080",
+            PartnerStatus.INVITED: "#a60",
+            PartnerStatus.REGISTERING: "#a60",
+            PartnerStatus.SUSPENDED: "#b00",
+            PartnerStatus.UNREGISTERED: "#777",
+        }
+        return format_html('<b style="color:{}">{}</b>', colours.get(obj.status, "#000"), obj.status)
+
+    @admin.display(description="roles")
+    def roles_display(self, obj):
+        return ", ".join(f"{r.country_code}/{r.party_id} {r.role}" for r in obj.roles.all()) or "-"
+
+    @admin.display(description="last contact")
+    def last_contact(self, obj):
+        if obj.last_failure_at and (not obj.last_success_at or obj.last_failure_at > obj.last_success_at):
+            return format_html(
+                '<span style="color:#b00" title="{}">failed {}</span>',
+                obj.last_error,
+                obj.last_failure_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        return obj.last_success_at.strftime("%Y-%m-%d %H:%M") if obj.last_success_at else "-"
+
+    @admin.display(description="failed steps", ordering="failed_events")
+    def failures(self, obj):
+        return obj.failed_events
+
+    @admin.display(description="traffic log")
+    def traffic_link(self, obj):
+        url = reverse("admin:ocpi_trafficlog_changelist") + f"?partner__id__exact={obj.pk}"
+        return format_html('<a href="{}">All OCPI calls with this partner</a>', url)
+
+    # --- custom pages ----------------------------------------------------------------------------------------
+    def get_urls(self):
+        return [
+            path("invite/", self.admin_site.admin_view(self.invite_view), name="partners_partner_invite"),
+            path("register/", self.admin_site.admin_view(self.register_view), name="partners_partner_register"),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request):
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        form = InviteForm(request.POST or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Invite a partner",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        if request.method == "POST" and form.is_valid():
+            partner, token = services.partner_invite(
+                name=form.cleaned_data["name"], website=form.cleaned_data["website"]
+            )
+            context.update(
+                {
+                    "partner": partner,
+                    "token": token,
+                    "versions_url": registry.versions_url(),
+                    "title": f"Invitation for {partner.name}",
+                }
+            )
+        return TemplateResponse(request, "admin/partners/partner/invite.html", context)
+
+    def register_view(self, request):
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        form = RegisterForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                partner = services.partner_create_outbound(**form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                _enqueue(tasks.partner_register_task, [partner.pk])
+                self.message_user(
+                    request,
+                    f"Registration with {form.cleaned_data['versions_url']} started; "
+                    "its steps appear in the history below.",
+                    messages.INFO,
+                )
+                return redirect("admin:partners_partner_change", partner.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Register with a partner",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/partners/partner/register.html", context)
+
+    # --- actions ---------------------------------------------------------------------------------------------
+    def _queue(self, request, queryset, task, allowed, label):
+        ok = [p.pk for p in queryset if p.status in allowed]
+        skipped = queryset.count() - len(ok)
+        _enqueue(task, ok)
+        if ok:
+            self.message_user(request, f"{label} started for {len(ok)} partner(s); see each partner's history.")
+        if skipped:
+            self.message_user(
+                request, f"{skipped} partner(s) skipped: not in a state that allows it.", messages.WARNING
+            )
+
+    @admin.action(description="Register (run the credentials handshake)")
+    def action_register(self, request, queryset):
+        self._queue(
+            request,
+            queryset,
+            tasks.partner_register_task,
+            {PartnerStatus.REGISTERING, PartnerStatus.UNREGISTERED},
+            "Registration",
+        )
+
+    @admin.action(description="Rotate credentials (PUT)")
+    def action_rotate(self, request, queryset):
+        self._queue(request, queryset, tasks.partner_rotate_credentials_task, {PartnerStatus.REGISTERED}, "Rotation")
+
+    @admin.action(description="Refresh endpoints (re-read version details)")
+    def action_refresh_endpoints(self, request, queryset):
+        self._queue(request, queryset, tasks.partner_refresh_endpoints_task, {PartnerStatus.REGISTERED}, "Refresh")
+
+    @admin.action(description="Unregister (DELETE credentials)")
+    def action_unregister(self, request, queryset):
+        self._queue(request, queryset, tasks.partner_unregister_task, {PartnerStatus.REGISTERED}, "Unregistering")
+
+    @admin.action(description="Suspend (refuse its calls, stop pushing)")
+    def action_suspend(self, request, queryset):
+        self._direct(request, queryset, services.partner_suspend, "suspended")
+
+    @admin.action(description="Reactivate")
+    def action_reactivate(self, request, queryset):
+        self._direct(request, queryset, services.partner_reactivate, "reactivated")
+
+    def _direct(self, request, queryset, service, done):
+        for partner in queryset:
+            try:
+                service(partner=partner)
+            except DomainError as exc:
+                self.message_user(request, f"{partner}: {exc.message}", messages.WARNING)
+            else:
+                self.message_user(request, f"{partner} {done}.")
+
+
+@admin.register(PartnerEvent)
+class PartnerEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "partner", "action", "success", "message"]
+    list_filter = ["success", "action", "partner"]
+    list_select_related = ["partner"]
+    search_fields = ["message"]
+    readonly_fields = ["partner", "created_at", "action", "success", "message"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
