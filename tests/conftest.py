@@ -1,0 +1,49 @@
+"""Shared fixtures: the database/Redis banner, eager Celery for in-process tests, a stub partner HTTP server and
+registered partners with real tokens."""
+
+import base64
+
+import pytest
+from django.conf import settings
+
+from tests.stub_server import StubServer
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    where = f"{db.get('HOST') or 'local'}:{db.get('PORT') or ''}" if db.get("HOST") else str(db.get("NAME"))
+    redis = settings.REDIS_URL or "none (in-memory broker, eager tasks)"
+    return [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {where}", f"redis: {redis}"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager():
+    """In-process tests run tasks eagerly; the end-to-end tests start real workers against Redis."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def stub_server():
+    server = StubServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def auth(token: str, encoding: str = "base64") -> dict:
+    """Authorization header kwargs for Django's test client."""
+    value = base64.b64encode(token.encode()).decode() if encoding == "base64" else token
+    return {"HTTP_AUTHORIZATION": f"Token {value}"}
+
+
+@pytest.fixture
+def registered_partner(db):
+    """A registered partner (DE/MSP eMSP) and the access token it uses to call us."""
+    from tests.partners.factories import registered_partner_with_token
+
+    return registered_partner_with_token()
