@@ -190,3 +190,13 @@ LOGGING = {
 OCPI_PARTNER_MODEL = "partners.Partner"
 # Module URLs are mounted without trailing slashes (OCPI 2.2.1-d2 convention), so their routes start with "/".
 SILENCED_SYSTEM_CHECKS = ["urls.W002"]
+
+# Push engine (outbox): exponential backoff base and cap in seconds, attempts before a push is marked failed.
+OCPI_PUSH_BACKOFF_BASE = env.float("OCPI_PUSH_BACKOFF_BASE", default=2.0)
+OCPI_PUSH_BACKOFF_MAX = env.float("OCPI_PUSH_BACKOFF_MAX", default=3600.0)
+OCPI_PUSH_MAX_ATTEMPTS = env.int("OCPI_PUSH_MAX_ATTEMPTS", default=15)
+# Pull engine: page size we ask partners for; a run silent for this long is considered crashed and resumed.
+OCPI_PULL_PAGE_LIMIT = env.int("OCPI_PULL_PAGE_LIMIT", default=1000)
+OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)
+# Who answers "which partners receive pushes, with which client?": the partners app.
+OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"

@@ -1,10 +1,12 @@
 """Traffic log in the admin: read-only, filterable by partner, direction, module, outcome and date."""
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Q
 from django.utils.html import format_html
 
-from roaming.ocpi.models import TrafficLog
+from roaming.ocpi.models import OutboxMessage, SyncRun, TrafficLog
+from roaming.ocpi.push import outbox_retry
 
 
 class OutcomeFilter(admin.SimpleListFilter):
@@ -65,6 +67,87 @@ class TrafficLogAdmin(admin.ModelAdmin):
             return "-" if obj.http_status else format_html('<b style="color:#b00">{}</b>', "no answer")
         colour = "#080" if obj.ocpi_status < 2000 else "#b00"
         return format_html('<b style="color:{}">{}</b>', colour, obj.ocpi_status)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """What was pushed to whom, what is pending and what failed (with the reason); staff can retry."""
+
+    list_display = [
+        "id",
+        "created_at",
+        "partner",
+        "module",
+        "method",
+        "path",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "http_status",
+        "ocpi_status",
+        "short_error",
+    ]
+    list_filter = ["status", "module", "method", "partner"]
+    list_select_related = ["partner"]
+    search_fields = ["path", "object_key", "last_error"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry"]
+    show_full_result_count = False
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        return obj.last_error[:120]
+
+    @admin.action(description="Retry now")
+    def retry(self, request, queryset):
+        count = outbox_retry(message_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} push(es) queued again.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    """Pull history per partner and module, with counts and errors; re-run from here."""
+
+    list_display = [
+        "started_at",
+        "partner",
+        "module",
+        "status",
+        "full",
+        "date_from",
+        "pages",
+        "received",
+        "accepted",
+        "ignored",
+        "rejected",
+        "finished_at",
+    ]
+    list_filter = ["status", "module", "partner"]
+    list_select_related = ["partner"]
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    actions = ["run_again"]
+
+    @admin.action(description="Pull again now (incremental)")
+    def run_again(self, request, queryset):
+        from roaming.ocpi.tasks import sync_pull_task
+
+        pairs = set(queryset.values_list("partner_id", "module"))
+        for partner_id, module in pairs:
+            transaction.on_commit(lambda p=partner_id, m=module: sync_pull_task.delay(p, m))
+        self.message_user(request, f"{len(pairs)} pull(s) started.")
 
     def has_add_permission(self, request):
         return False

@@ -267,7 +267,8 @@ class OcpiClient:
         """Yield each page of a paginated list, following ``Link: rel="next"`` until it is absent."""
         next_url: str | None = url
         next_params = params
-        seen: set[str] = set()
+        # The first URL counts too: a Link pointing back to it would yield the first page again.
+        seen: set[str] = {requests.Request("GET", url, params=params).prepare().url}
         while next_url:
             result = self.get(next_url, params=next_params, module=module)
             yield result

@@ -125,7 +125,12 @@ def flatten_errors(detail, prefix: str = "") -> list[str]:
     messages: list[str] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
+            if key == "non_field_errors":
+                name = prefix
+            elif isinstance(key, int):  # DRF >= 3.15 reports list items as {index: errors}
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             messages.extend(flatten_errors(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):

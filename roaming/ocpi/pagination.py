@@ -67,6 +67,15 @@ def page_params(request, *, max_limit: int | None = None, date_from_required: bo
     return params
 
 
+def _link_datetime(value: datetime) -> str:
+    """The window bound as the partner sent it: cut to whole seconds, a fractional ``date_from`` would widen the
+    window (and shift every offset) on the following pages."""
+    text = format_datetime(value)
+    if value.microsecond:
+        text = f"{text[:-1]}.{value.microsecond:06d}".rstrip("0") + "Z"
+    return text
+
+
 @dataclass
 class Page:
     items: list
@@ -97,13 +106,13 @@ def paginate(
     if items and next_offset < total:
         query = {"offset": next_offset, "limit": params.limit}
         if params.date_from is not None:
-            query["date_from"] = format_datetime(params.date_from)
+            query["date_from"] = _link_datetime(params.date_from)
         if params.date_to is not None:
-            query["date_to"] = format_datetime(params.date_to)
-        # Keep any other filters the partner sent (e.g. 2.2.1 tokens ?type=...).
-        for key, value in request.query_params.items():
+            query["date_to"] = _link_datetime(params.date_to)
+        # Keep any other filters the partner sent (e.g. 2.2.1 tokens ?type=...), every value of a repeated one.
+        for key, values in request.query_params.lists():
             if key not in ("offset", "limit", "date_from", "date_to"):
-                query[key] = value
-        next_url = request.build_absolute_uri(request.path) + "?" + urlencode(query)
+                query[key] = values
+        next_url = request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
         headers["Link"] = f'<{next_url}>; rel="next"'
     return Page(items=items, total=total, headers=headers)

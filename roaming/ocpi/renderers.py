@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import orjson
 from rest_framework.exceptions import ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
@@ -54,3 +55,10 @@ class OcpiJSONParser(BaseParser):
             return loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(str(exc))
+
+
+class OcpiContentNegotiation(DefaultContentNegotiation):
+    """OCPI speaks JSON only: answer JSON whatever ``Accept`` says, never DRF's 406 (which surfaced as a 500)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

@@ -14,7 +14,7 @@ from roaming.ocpi.envelope import ocpi_response
 from roaming.ocpi.exceptions import NotFound, NotYourParty, ocpi_exception_handler
 from roaming.ocpi.pagination import paginate
 from roaming.ocpi.permissions import IsOcpiPartner
-from roaming.ocpi.renderers import OcpiJSONParser, OcpiJSONRenderer
+from roaming.ocpi.renderers import OcpiContentNegotiation, OcpiJSONParser, OcpiJSONRenderer
 from roaming.ocpi.status import CONFIGURATION_MODULES
 
 
@@ -25,6 +25,7 @@ class OcpiView(APIView):
     permission_classes = [IsOcpiPartner]
     renderer_classes = [OcpiJSONRenderer]
     parser_classes = [OcpiJSONParser]
+    content_negotiation_class = OcpiContentNegotiation
     #: module identifier, for routing headers and the traffic log
     ocpi_module: str = ""
     #: token A (registration) is accepted only where this is True (versions, credentials)

@@ -10,6 +10,8 @@ from django.utils.html import format_html
 
 from roaming.core.exceptions import DomainError
 from roaming.ocpi import registry
+from roaming.ocpi.pull import pull_modules
+from roaming.ocpi.tasks import sync_pull_task
 from roaming.partners import services, tasks
 from roaming.partners.choices import PartnerStatus
 from roaming.partners.forms import InviteForm, RegisterForm
@@ -160,6 +162,17 @@ class PartnerAdmin(admin.ModelAdmin):
         url = reverse("admin:ocpi_trafficlog_changelist") + f"?partner__id__exact={obj.pk}"
         return format_html('<a href="{}">All OCPI calls with this partner</a>', url)
 
+    @admin.display(description="pushes (outbox)")
+    def pushes(self, obj):
+        counts = dict(obj.outbox.values_list("status").annotate(n=Count("id")).order_by())
+        base = reverse("admin:ocpi_outboxmessage_changelist") + f"?partner__id__exact={obj.pk}"
+        parts = [
+            format_html('<a href="{}&status__exact={}">{} {}</a>', base, status, counts.get(status, 0), status)
+            for status in ("pending", "delivered", "failed")
+        ]
+        runs = reverse("admin:ocpi_syncrun_changelist") + f"?partner__id__exact={obj.pk}"
+        return format_html('{} · {} · {} — <a href="{}">pull history</a>', *parts, runs)
+
     # --- custom pages ----------------------------------------------------------------------------------------
     def get_urls(self):
         return [
@@ -247,6 +260,26 @@ class PartnerAdmin(admin.ModelAdmin):
     @admin.action(description="Refresh endpoints (re-read version details)")
     def action_refresh_endpoints(self, request, queryset):
         self._queue(request, queryset, tasks.partner_refresh_endpoints_task, {PartnerStatus.REGISTERED}, "Refresh")
+
+    @admin.action(description="Pull now (every module it sends that we ingest)")
+    def action_pull_now(self, request, queryset):
+        started = 0
+        for partner in queryset.filter(status=PartnerStatus.REGISTERED).prefetch_related("endpoints"):
+            for module in pull_modules():
+                if any(e.identifier == module and e.role == "SENDER" for e in partner.endpoints.all()):
+                    transaction.on_commit(lambda p=partner.pk, m=module: sync_pull_task.delay(p, m))
+                    started += 1
+        self.message_user(request, f"{started} pull(s) started; see the pull history.")
+
+    @admin.action(description="Schedule hourly pulls (editable under Periodic tasks)")
+    def action_schedule_pulls(self, request, queryset):
+        for partner in queryset.filter(status=PartnerStatus.REGISTERED):
+            for module in pull_modules():
+                try:
+                    services.partner_schedule_pull(partner=partner, module=module)
+                except DomainError:
+                    continue
+                self.message_user(request, f"{partner}: {module} pulled every hour.")
 
     @admin.action(description="Unregister (DELETE credentials)")
     def action_unregister(self, request, queryset):

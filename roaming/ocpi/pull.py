@@ -1,0 +1,157 @@
+"""The pull engine: fetch a partner's SENDER endpoint page by page and hand each page to the module.
+
+transport_and_format.asciidoc (Pagination) and the "offline behaviour" section: the receiver keeps itself in sync by
+GETting the sender's list with ``date_from``. A run:
+
+* starts from ``date_from`` = the start of the last successful run (objects changed while it ran are fetched again
+  next time, never missed), or from nothing for a full pull;
+* follows ``Link: rel="next"`` and gives each page to the module's ``ingest`` callable, which upserts it and
+  reports accepted / ignored / rejected objects (one bad object never sinks a page);
+* saves the next page URL after every page, so a run that failed or whose worker died resumes where it stopped;
+* never runs twice at once for the same partner and module.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from roaming.ocpi.client import OcpiClientError
+from roaming.ocpi.datetimes import format_datetime
+from roaming.ocpi.directory import directory
+from roaming.ocpi.models import SyncRun
+from roaming.ocpi.status import InterfaceRole
+
+logger = logging.getLogger("roaming.ocpi.pull")
+
+MAX_STORED_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class PullHandler:
+    """How a module ingests pulled objects: ``ingest(partner_id=..., objects=[...]) -> {"accepted": n,
+    "ignored": n, "rejected": [messages]}``."""
+
+    module: str
+    ingest: Callable[..., dict]
+    date_from_required: bool = False
+
+
+_handlers: dict[str, PullHandler] = {}
+
+
+def register_pull_handler(handler: PullHandler) -> None:
+    _handlers[handler.module] = handler
+
+
+def pull_modules() -> list[str]:
+    return sorted(_handlers)
+
+
+class SyncError(Exception):
+    pass
+
+
+def sync_pull(*, partner_id: int, module: str, full: bool = False) -> SyncRun | None:
+    """Run (or resume) one pull; return the run, or None when one is already in progress elsewhere."""
+    handler = _handlers.get(module)
+    if handler is None:
+        raise SyncError(f"no pull handler for module '{module}'")
+    if directory().state(partner_id) != "active":
+        raise SyncError("the partner is not registered")
+    base_url = directory().endpoint_url(partner_id, module, InterfaceRole.SENDER)
+    if not base_url:
+        raise SyncError(f"the partner publishes no {module} SENDER endpoint")
+    lock = f"ocpi:sync:{partner_id}:{module}"
+    owner = uuid.uuid4().hex
+    if not cache.add(lock, owner, settings.OCPI_PULL_STALE_SECONDS):
+        return None
+    try:
+        run = _resumable_run(partner_id, module, full) or _new_run(partner_id, module, full)
+        return _execute(run, handler, base_url)
+    finally:
+        if cache.get(lock) == owner:
+            cache.delete(lock)
+
+
+def _resumable_run(partner_id: int, module: str, full: bool) -> SyncRun | None:
+    latest = SyncRun.objects.filter(partner_id=partner_id, module=module).order_by("-started_at", "-id").first()
+    if latest is None or latest.status == SyncRun.Status.SUCCEEDED or not latest.resume_url:
+        return None
+    if full and not latest.full:
+        return None
+    # A run interrupted by a crash (still "running") or a failed page resumes from its saved next page.
+    if latest.started_at < timezone.now() - timedelta(days=1):
+        return None  # too old: the partner's offsets have moved on, start over
+    latest.status = SyncRun.Status.RUNNING
+    latest.last_error = ""
+    latest.save(update_fields=["status", "last_error"])
+    logger.info("resuming pull %s from %s", latest.pk, latest.resume_url)
+    return latest
+
+
+def _new_run(partner_id: int, module: str, full: bool) -> SyncRun:
+    date_from = None
+    if not full:
+        last_ok = (
+            SyncRun.objects.filter(partner_id=partner_id, module=module, status=SyncRun.Status.SUCCEEDED)
+            .order_by("-started_at")
+            .first()
+        )
+        date_from = last_ok.started_at if last_ok else None
+    return SyncRun.objects.create(partner_id=partner_id, module=module, full=full, date_from=date_from)
+
+
+def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
+    client = directory().client(run.partner_id)
+    if run.resume_url:
+        url, params = run.resume_url, None
+    else:
+        url, params = base_url, {"limit": settings.OCPI_PULL_PAGE_LIMIT}
+        if run.date_from is not None:
+            params["date_from"] = format_datetime(run.date_from)
+        elif handler.date_from_required:
+            params["date_from"] = "1970-01-01T00:00:00Z"
+    try:
+        for page in client.iter_pages(url, params=params, module=run.module):
+            objects = page.data if isinstance(page.data, list) else ([page.data] if page.data else [])
+            report = handler.ingest(partner_id=run.partner_id, objects=objects)
+            run.pages += 1
+            run.received += len(objects)
+            run.accepted += report.get("accepted", 0)
+            run.ignored += report.get("ignored", 0)
+            rejected = report.get("rejected", [])
+            run.rejected += len(rejected)
+            room = MAX_STORED_ERRORS - len(run.errors)
+            if room > 0:
+                run.errors = [*run.errors, *[str(r)[:500] for r in rejected[:room]]]
+            run.resume_url = page.next_url or ""
+            run.heartbeat_at = timezone.now()
+            run.save()
+    except OcpiClientError as exc:
+        run.status = SyncRun.Status.FAILED
+        run.last_error = exc.message[:4000]
+        run.finished_at = timezone.now()
+        run.save()
+        logger.warning("pull %s of %s from partner %s failed: %s", run.pk, run.module, run.partner_id, exc.message)
+        return run
+    run.status = SyncRun.Status.SUCCEEDED
+    run.resume_url = ""
+    run.finished_at = timezone.now()
+    run.save()
+    logger.info(
+        "pull %s of %s from partner %s: %s pages, %s accepted, %s ignored, %s rejected",
+        run.pk,
+        run.module,
+        run.partner_id,
+        run.pages,
+        run.accepted,
+        run.ignored,
+        run.rejected,
+    )
+    return run

@@ -1,0 +1,209 @@
+"""The push engine: deliver changes of our own data to every partner that wants them.
+
+transport_and_format.asciidoc tells a sender not to queue failed pushes and leaves re-synchronisation to the
+receiver's pulls. We do better without breaking that contract: a change writes an ``OutboxMessage`` per interested
+partner in the same database transaction (nothing accepted is lost, even if Redis or the worker is down), Celery
+delivers them in order per object, and a periodic task re-queues whatever is due. Rules:
+
+* fan-out: partners whose version details list the module's RECEIVER endpoint (``directory().receivers``);
+* order: one delivery loop per (partner, module, object_key) at a time, guarded by a cache lock;
+* freshness: when several messages for one object are pending, a later PUT supersedes everything before it
+  (a PUT is a full replacement), so a late retry never sends stale data;
+* retries: connection errors, HTTP 5xx/429/401 and OCPI 3xxx are retried with exponential backoff and jitter up to
+  ``OCPI_PUSH_MAX_ATTEMPTS``; a partner's refusal (HTTP 4xx, OCPI 2xxx) fails the message at once, with the reason;
+* a suspended partner's messages wait; an unregistered partner's are cancelled.
+"""
+
+import logging
+import random
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from roaming.ocpi.client import OcpiClientError, join_url
+from roaming.ocpi.directory import directory
+from roaming.ocpi.models import OutboxMessage
+from roaming.ocpi.status import InterfaceRole
+
+logger = logging.getLogger("roaming.ocpi.push")
+
+LOCK_SECONDS = 300
+
+
+def push_enqueue(
+    *, module: str, object_key: str, method: str, path: str, body: dict | None, version: str = "2.2.1"
+) -> int:
+    """Write one outbox message per receiving partner and schedule delivery after commit; return how many.
+
+    Call it inside the transaction that changes the data, so the change and its pushes commit together.
+    """
+    partner_ids = directory().receivers(module)
+    if not partner_ids:
+        return 0
+    messages = OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            partner_id=pid,
+            version=version,
+            module=module,
+            object_key=object_key,
+            method=method.upper(),
+            path=path,
+            body=body,
+            next_attempt_at=timezone.now(),
+        )
+        for pid in partner_ids
+    )
+
+    def schedule():
+        from roaming.ocpi.tasks import outbox_deliver_task
+
+        for message in messages:
+            outbox_deliver_task.delay(message.partner_id, module, object_key)
+
+    transaction.on_commit(schedule)
+    return len(messages)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with +-20% jitter, capped."""
+    base = settings.OCPI_PUSH_BACKOFF_BASE * (2 ** max(0, attempts - 1))
+    return min(base, settings.OCPI_PUSH_BACKOFF_MAX) * random.uniform(0.8, 1.2)
+
+
+def _is_transient(error: OcpiClientError) -> bool:
+    if error.transient:
+        return True
+    if error.http_status in (401, 408, 429):
+        return True  # a token being rotated, a slow or throttling partner: worth another try
+    return error.ocpi_status is not None and error.ocpi_status >= 3000 and (error.http_status or 200) < 400
+
+
+def _lock_key(partner_id: int, module: str, object_key: str) -> str:
+    return f"ocpi:outbox:{partner_id}:{module}:{object_key}"
+
+
+def outbox_deliver(partner_id: int, module: str, object_key: str) -> str:
+    """Deliver the due messages of one object to one partner, oldest first. Returns what happened, for logs.
+
+    Returns ``locked`` when another worker is delivering this object (the caller retries shortly).
+    """
+    key = _lock_key(partner_id, module, object_key)
+    owner = uuid.uuid4().hex
+    if not cache.add(key, owner, LOCK_SECONDS):
+        return "locked"
+    try:
+        return _deliver_loop(partner_id, module, object_key)
+    finally:
+        if cache.get(key) == owner:
+            cache.delete(key)
+
+
+def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
+    state = directory().state(partner_id)
+    pending = OutboxMessage.objects.filter(
+        partner_id=partner_id, module=module, object_key=object_key, status=OutboxMessage.Status.PENDING
+    )
+    if state == "gone":
+        count = pending.update(status=OutboxMessage.Status.CANCELLED, last_error="partner unregistered")
+        return f"cancelled {count}"
+    if state != "active":
+        return "partner paused"
+    delivered = 0
+    while True:
+        messages = list(pending.order_by("id"))
+        if not messages:
+            return f"delivered {delivered}"
+        last_put = max((i for i, m in enumerate(messages) if m.method == "PUT"), default=0)
+        if last_put > 0:
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in messages[:last_put]]).update(
+                status=OutboxMessage.Status.SUPERSEDED
+            )
+        message = messages[last_put]
+        now = timezone.now()
+        if message.next_attempt_at and message.next_attempt_at > now:
+            return f"waiting until {message.next_attempt_at.isoformat()}"
+        if not _send(message):
+            return f"delivered {delivered}, then retry later"
+        delivered += 1
+
+
+def _send(message: OutboxMessage) -> bool:
+    """Send one message; return True when the loop may go on to the next one."""
+    base = directory().endpoint_url(message.partner_id, message.module, InterfaceRole.RECEIVER)
+    now = timezone.now()
+    message.attempts += 1
+    message.last_attempt_at = now
+    if not base:
+        message.status = OutboxMessage.Status.FAILED
+        message.last_error = f"the partner no longer publishes a {message.module} RECEIVER endpoint"
+        message.save()
+        return True
+    client = directory().client(message.partner_id)
+    url = join_url(base, message.path)
+    try:
+        result = client.request(message.method, url, json=message.body, module=message.module)
+    except OcpiClientError as exc:
+        message.http_status, message.ocpi_status, message.last_error = exc.http_status, exc.ocpi_status, exc.message
+        if _is_transient(exc) and message.attempts < settings.OCPI_PUSH_MAX_ATTEMPTS:
+            message.next_attempt_at = now + timedelta(seconds=backoff_seconds(message.attempts))
+            message.save()
+            _schedule_retry(message)
+            return False
+        message.status = OutboxMessage.Status.FAILED
+        message.save()
+        logger.warning("push %s failed for good: %s", message.pk, exc.message)
+        return True
+    message.status = OutboxMessage.Status.DELIVERED
+    message.delivered_at = timezone.now()
+    message.http_status, message.ocpi_status, message.last_error = result.http_status, result.status_code, ""
+    message.save()
+    return True
+
+
+def _schedule_retry(message: OutboxMessage) -> None:
+    from config.celery import app
+    from roaming.ocpi.tasks import outbox_deliver_task
+
+    if app.conf.task_always_eager:
+        return  # in-process mode runs "countdown" tasks at once; the periodic re-queue picks the message up
+
+    delay = max(0.0, (message.next_attempt_at - timezone.now()).total_seconds())
+    outbox_deliver_task.apply_async((message.partner_id, message.module, message.object_key), countdown=delay)
+
+
+def outbox_requeue_due(*, limit: int = 5000) -> int:
+    """Schedule delivery of every object with a due pending message (covers lost tasks, worker or Redis outages)."""
+    from roaming.ocpi.tasks import outbox_deliver_task
+
+    due = (
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=timezone.now())
+        .values_list("partner_id", "module", "object_key")
+        .distinct()[:limit]
+    )
+    count = 0
+    for partner_id, module, object_key in due:
+        outbox_deliver_task.delay(partner_id, module, object_key)
+        count += 1
+    return count
+
+
+def outbox_retry(*, message_ids: list[int]) -> int:
+    """Staff retry of failed (or stuck) messages: back to pending, due now, attempts reset."""
+    messages = OutboxMessage.objects.filter(
+        pk__in=message_ids, status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.PENDING]
+    )
+    keys = set(messages.values_list("partner_id", "module", "object_key"))
+    count = messages.update(status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now(), attempts=0)
+
+    def schedule():
+        from roaming.ocpi.tasks import outbox_deliver_task
+
+        for partner_id, module, object_key in keys:
+            outbox_deliver_task.delay(partner_id, module, object_key)
+
+    transaction.on_commit(schedule)
+    return count
