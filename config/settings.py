@@ -125,7 +125,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 # Until collectstatic has run (dev, tests) WhiteNoise warns that STATIC_ROOT is missing; the finders serve instead.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 
 LOGIN_URL = "admin:login"
 
@@ -200,3 +200,5 @@ OCPI_PULL_PAGE_LIMIT = env.int("OCPI_PULL_PAGE_LIMIT", default=1000)
 OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)
 # Who answers "which partners receive pushes, with which client?": the partners app.
 OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"
+# Django 6 default, opted into now: scheme-less URLs typed in admin forms mean https.
+FORMS_URLFIELD_ASSUME_HTTPS = True
