@@ -200,5 +200,3 @@ OCPI_PULL_PAGE_LIMIT = env.int("OCPI_PULL_PAGE_LIMIT", default=1000)
 OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)
 # Who answers "which partners receive pushes, with which client?": the partners app.
 OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"
-# Django 6 default, opted into now: scheme-less URLs typed in admin forms mean https.
-FORMS_URLFIELD_ASSUME_HTTPS = True

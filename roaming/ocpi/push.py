@@ -149,7 +149,7 @@ def _send(message: OutboxMessage) -> bool:
     except OcpiClientError as exc:
         message.http_status, message.ocpi_status, message.last_error = exc.http_status, exc.ocpi_status, exc.message
         if _is_transient(exc) and message.attempts < settings.OCPI_PUSH_MAX_ATTEMPTS:
-            message.next_attempt_at = now + timedelta(seconds=backoff_seconds(message.attempts))
+            message.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(message.attempts))
             message.save()
             _schedule_retry(message)
             return False

@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from roaming.ocpi.models import TrafficLog
@@ -62,23 +63,25 @@ def traffic_record(
         return None
     ocpi_status, status_message = ocpi_status_of(response_body)
     try:
-        return TrafficLog.objects.create(
-            direction=direction,
-            partner_id=partner_id,
-            module=module or "",
-            method=method.upper(),
-            url=url[:4000],
-            http_status=http_status,
-            ocpi_status=ocpi_status,
-            status_message=status_message,
-            duration_ms=max(0, int(duration_ms)),
-            request_id=(request_id or "")[:100],
-            correlation_id=(correlation_id or "")[:100],
-            request_headers=redact_headers(request_headers or {}),
-            request_body=cut(request_body),
-            response_body=cut(response_body),
-            error=error[:4000],
-        )
+        # A savepoint: a failed insert must not poison a transaction the caller may be in.
+        with transaction.atomic():
+            return TrafficLog.objects.create(
+                direction=direction,
+                partner_id=partner_id,
+                module=module or "",
+                method=method.upper()[:8],  # any token is a valid HTTP method; the column holds the usual ones
+                url=url[:4000],
+                http_status=http_status,
+                ocpi_status=ocpi_status,
+                status_message=status_message,
+                duration_ms=max(0, int(duration_ms)),
+                request_id=(request_id or "")[:100],
+                correlation_id=(correlation_id or "")[:100],
+                request_headers=redact_headers(request_headers or {}),
+                request_body=cut(request_body),
+                response_body=cut(response_body),
+                error=error[:4000],
+            )
     except Exception:
         logger.exception("could not write the traffic log for %s %s", method, url)
         return None

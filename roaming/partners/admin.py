@@ -1,7 +1,7 @@
 """Partner onboarding in the admin: invite, register, rotate, unregister, suspend; roles, endpoints, events."""
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -88,6 +88,7 @@ class PartnerAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "traffic_link",
+        "pushes",
     ]
     fields = [
         "name",
@@ -102,6 +103,7 @@ class PartnerAdmin(admin.ModelAdmin):
         "last_failure_at",
         "last_error",
         "traffic_link",
+        "pushes",
         "notes",
         "created_at",
         "updated_at",
@@ -111,11 +113,14 @@ class PartnerAdmin(admin.ModelAdmin):
         "action_register",
         "action_rotate",
         "action_refresh_endpoints",
+        "action_pull_now",
+        "action_schedule_pulls",
         "action_unregister",
         "action_suspend",
         "action_reactivate",
     ]
     change_list_template = "admin/partners/partner/change_list.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return (

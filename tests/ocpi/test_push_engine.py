@@ -1,0 +1,178 @@
+"""The push engine (roaming.ocpi.push) against a real HTTP partner stub."""
+
+import pytest
+from django.utils import timezone
+
+from roaming.ocpi.models import OutboxMessage
+from roaming.ocpi.push import backoff_seconds, outbox_deliver, outbox_requeue_due, outbox_retry, push_enqueue
+from roaming.partners.choices import PartnerStatus
+from tests.partners.factories import registered_partner_with_token
+from tests.stub_server import envelope
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_client_retries(settings):
+    """The engine's own retries are under test: no quick retries inside the HTTP client."""
+    settings.OCPI_CLIENT_RETRIES = 0
+
+
+@pytest.fixture
+def receiver(stub_server):
+    partner, _ = registered_partner_with_token(
+        endpoints=[("locations", "RECEIVER", f"{stub_server.url}/ocpi/2.2.1/emsp/locations")]
+    )
+    return partner
+
+
+def enqueue(key="NL/EXA/LOC1", method="PUT", path="NL/EXA/LOC1", body=None):
+    return push_enqueue(module="locations", object_key=key, method=method, path=path, body=body or {"id": "LOC1"})
+
+
+def test_enqueue_fans_out_only_to_partners_with_the_receiver_endpoint(stub_server, receiver):
+    registered_partner_with_token(party_id="XYZ", endpoints=[("locations", "SENDER", "http://x/locations")])
+    suspended, _ = registered_partner_with_token(
+        party_id="SUS", endpoints=[("locations", "RECEIVER", "http://x/locations")]
+    )
+    suspended.status = PartnerStatus.SUSPENDED
+    suspended.save()
+
+    assert enqueue() == 1
+    assert list(OutboxMessage.objects.values_list("partner_id", "status")) == [(receiver.pk, "pending")]
+
+
+def test_delivery_in_order_with_headers_and_body(stub_server, receiver, django_capture_on_commit_callbacks):
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (200, envelope()))
+    stub_server.route("PATCH", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1/E1", (200, envelope()))
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue()
+        enqueue(method="PATCH", path="NL/EXA/LOC1/E1", body={"status": "CHARGING"})
+
+    assert [(r.method, r.path) for r in stub_server.requests] == [
+        ("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1"),
+        ("PATCH", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1/E1"),
+    ]
+    patch = stub_server.requests[1]
+    assert patch.json() == {"status": "CHARGING"}
+    assert patch.headers["Authorization"].startswith("Token ")
+    assert patch.headers["OCPI-from-country-code"] == "NL"
+    assert patch.headers["OCPI-to-party-id"] == "MSP"
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"delivered"}
+    assert all(m.http_status == 200 and m.ocpi_status == 1000 for m in OutboxMessage.objects.all())
+
+
+def test_transient_failure_keeps_message_pending_and_blocks_later_ones(stub_server, receiver):
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (503, b"down"))
+    enqueue()
+    enqueue(method="PATCH", path="NL/EXA/LOC1", body={"name": "x"})
+
+    assert outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1").endswith("retry later")
+
+    first, second = OutboxMessage.objects.order_by("id")
+    assert first.status == "pending" and first.attempts == 1 and first.next_attempt_at > timezone.now()
+    assert first.http_status == 503 and "503" in first.last_error
+    assert second.status == "pending" and second.attempts == 0
+    assert not stub_server.calls("PATCH", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1")
+
+
+def test_refusal_fails_the_message_and_moves_on(stub_server, receiver):
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (200, envelope(status_code=2001, message="bad")))
+    stub_server.route("PATCH", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (200, envelope()))
+    enqueue()
+    enqueue(method="PATCH", path="NL/EXA/LOC1", body={"name": "x"})
+
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+
+    first, second = OutboxMessage.objects.order_by("id")
+    assert (first.status, first.ocpi_status) == ("failed", 2001)
+    assert "bad" in first.last_error
+    assert second.status == "delivered"
+
+
+def test_a_later_put_supersedes_pending_messages(stub_server, receiver):
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (200, envelope()))
+    enqueue(body={"v": 1})
+    enqueue(method="PATCH", path="NL/EXA/LOC1", body={"v": 2})
+    enqueue(body={"v": 3})
+
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+
+    assert [r.json() for r in stub_server.requests] == [{"v": 3}]
+    assert list(OutboxMessage.objects.order_by("id").values_list("status", flat=True)) == [
+        "superseded",
+        "superseded",
+        "delivered",
+    ]
+
+
+def test_messages_wait_while_partner_is_suspended_and_are_cancelled_when_it_leaves(stub_server, receiver):
+    enqueue()
+    receiver.status = PartnerStatus.SUSPENDED
+    receiver.save()
+    assert outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1") == "partner paused"
+    assert OutboxMessage.objects.get().status == "pending"
+
+    receiver.status = PartnerStatus.UNREGISTERED
+    receiver.save()
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+    assert OutboxMessage.objects.get().status == "cancelled"
+    assert stub_server.requests == []
+
+
+def test_requeue_and_retry_deliver_due_messages(stub_server, receiver):
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (500, b"x"), (200, envelope()))
+    enqueue()
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+    message = OutboxMessage.objects.get()
+    assert message.status == "pending"
+
+    assert outbox_requeue_due() == 0  # not due yet: backoff
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    assert outbox_requeue_due() == 1  # eager task ran
+    message.refresh_from_db()
+    assert message.status == "delivered" and message.attempts == 2
+
+
+def test_staff_retry_resets_a_failed_message(stub_server, receiver, django_capture_on_commit_callbacks):
+    stub_server.route(
+        "PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (404, envelope(status_code=2000)), (200, envelope())
+    )
+    enqueue()
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+    assert OutboxMessage.objects.get().status == "failed"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_retry(message_ids=[OutboxMessage.objects.get().pk]) == 1
+    assert OutboxMessage.objects.get().status == "delivered"
+
+
+def test_backoff_grows_and_is_capped(settings):
+    settings.OCPI_PUSH_BACKOFF_BASE = 2
+    settings.OCPI_PUSH_BACKOFF_MAX = 60
+    assert 1.6 <= backoff_seconds(1) <= 2.4
+    assert 6.4 <= backoff_seconds(3) <= 9.6
+    assert backoff_seconds(20) <= 72
+
+
+def test_gives_up_after_max_attempts_but_keeps_the_message(stub_server, receiver, settings):
+    settings.OCPI_PUSH_MAX_ATTEMPTS = 2
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (503, b"down"))
+    enqueue()
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == ("failed", 2)
+
+
+def test_outbox_admin_lists_and_retries(admin_client, stub_server, receiver):
+    from django.urls import reverse
+
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (200, envelope(status_code=2001, message="no")))
+    enqueue()
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+    page = admin_client.get(reverse("admin:ocpi_outboxmessage_changelist") + "?status__exact=failed")
+    assert "NL/EXA/LOC1" in page.content.decode()
+    partner_page = admin_client.get(reverse("admin:partners_partner_change", args=[receiver.pk])).content.decode()
+    assert "1 failed" in partner_page
