@@ -1,0 +1,149 @@
+"""The pull engine (roaming.ocpi.pull) against a real HTTP partner stub serving paginated lists."""
+
+from urllib.parse import parse_qs
+
+import pytest
+
+from roaming.ocpi import pull
+from roaming.ocpi.models import SyncRun
+from roaming.ocpi.pull import PullHandler, SyncError, sync_pull
+from tests.partners.factories import registered_partner_with_token
+from tests.stub_server import envelope
+
+pytestmark = pytest.mark.django_db
+
+PATH = "/ocpi/2.2.1/cpo/things"
+
+
+@pytest.fixture
+def ingested(monkeypatch):
+    received = []
+
+    def ingest(*, partner_id, objects):
+        received.append([o["id"] for o in objects])
+        bad = [o for o in objects if o.get("bad")]
+        return {"accepted": len(objects) - len(bad), "ignored": 0, "rejected": [f"{o['id']}: bad" for o in bad]}
+
+    monkeypatch.setitem(pull._handlers, "things", PullHandler(module="things", ingest=ingest))
+    return received
+
+
+@pytest.fixture
+def sender(stub_server, settings):
+    settings.OCPI_CLIENT_RETRIES = 0
+    partner, _ = registered_partner_with_token(
+        role="CPO", party_id="CPO", endpoints=[("things", "SENDER", f"{stub_server.url}{PATH}")]
+    )
+    return partner
+
+
+def paged(stub, pages):
+    """Serve ``pages`` (lists of objects) with Link headers like a real sender."""
+
+    def handle(request):
+        offset = int(parse_qs(request.query).get("offset", ["0"])[0])
+        index = offset // 2
+        headers = {"X-Total-Count": str(sum(map(len, pages))), "X-Limit": "2"}
+        if index + 1 < len(pages):
+            headers["Link"] = f'<{stub.url}{PATH}?offset={offset + 2}&limit=2>; rel="next"'
+        return 200, envelope(pages[index]), headers
+
+    stub.route("GET", PATH, handle)
+
+
+def test_pulls_every_page_and_records_the_run(stub_server, sender, ingested):
+    paged(stub_server, [[{"id": "a"}, {"id": "b"}], [{"id": "c"}, {"id": "d", "bad": True}], [{"id": "e"}]])
+
+    run = sync_pull(partner_id=sender.pk, module="things")
+
+    assert ingested == [["a", "b"], ["c", "d"], ["e"]]
+    assert (run.status, run.pages, run.received, run.accepted, run.rejected) == ("succeeded", 3, 5, 4, 1)
+    assert run.errors == ["d: bad"]
+    assert run.date_from is None
+    assert "date_from" not in stub_server.requests[0].query
+    assert "limit=1000" in stub_server.requests[0].query
+
+
+def test_next_run_is_incremental_from_the_start_of_the_last_success(stub_server, sender, ingested):
+    paged(stub_server, [[{"id": "a"}]])
+    first = sync_pull(partner_id=sender.pk, module="things")
+    second = sync_pull(partner_id=sender.pk, module="things")
+
+    assert second.date_from == first.started_at
+    query = parse_qs(stub_server.requests[-1].query)
+    assert query["date_from"] == [first.started_at.strftime("%Y-%m-%dT%H:%M:%SZ")]
+
+    full = sync_pull(partner_id=sender.pk, module="things", full=True)
+    assert full.date_from is None and "date_from" not in stub_server.requests[-1].query
+
+
+def test_a_failed_page_is_resumed_by_the_next_run(stub_server, sender, ingested):
+    pages = [[{"id": "a"}, {"id": "b"}], [{"id": "c"}, {"id": "d"}], [{"id": "e"}]]
+    paged(stub_server, pages)
+    calls = {"n": 0}
+    original = stub_server.routes[("GET", PATH)][0]
+
+    def flaky(request):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            return 503, b"maintenance"
+        return original(request)
+
+    stub_server.route("GET", PATH, flaky)
+
+    failed = sync_pull(partner_id=sender.pk, module="things")
+    assert failed.status == "failed" and failed.pages == 1 and "503" in failed.last_error
+    assert "offset=2" in failed.resume_url
+
+    resumed = sync_pull(partner_id=sender.pk, module="things")
+    assert resumed.pk == failed.pk
+    assert resumed.status == "succeeded" and resumed.pages == 3
+    assert ingested == [["a", "b"], ["c", "d"], ["e"]]  # page one was not fetched twice
+
+
+def test_a_crashed_run_resumes_from_its_saved_page(stub_server, sender, ingested):
+    paged(stub_server, [[{"id": "a"}, {"id": "b"}], [{"id": "c"}]])
+    crashed = SyncRun.objects.create(
+        partner=sender,
+        module="things",
+        status="running",
+        pages=1,
+        resume_url=f"{stub_server.url}{PATH}?offset=2&limit=2",
+    )
+    run = sync_pull(partner_id=sender.pk, module="things")
+    assert run.pk == crashed.pk and run.status == "succeeded"
+    assert ingested == [["c"]]
+
+
+def test_refuses_unknown_module_missing_endpoint_and_inactive_partner(sender, ingested):
+    with pytest.raises(SyncError, match="no pull handler"):
+        sync_pull(partner_id=sender.pk, module="nothing")
+    sender.endpoints.all().delete()
+    with pytest.raises(SyncError, match="SENDER endpoint"):
+        sync_pull(partner_id=sender.pk, module="things")
+    sender.status = "suspended"
+    sender.save()
+    with pytest.raises(SyncError, match="not registered"):
+        sync_pull(partner_id=sender.pk, module="things")
+
+
+def test_concurrent_run_is_skipped(stub_server, sender, ingested):
+    from django.core.cache import cache
+
+    cache.set(f"ocpi:sync:{sender.pk}:things", "someone-else", 30)
+    try:
+        assert sync_pull(partner_id=sender.pk, module="things") is None
+    finally:
+        cache.delete(f"ocpi:sync:{sender.pk}:things")
+
+
+def test_schedule_pull_creates_a_beat_task(sender):
+    from django_celery_beat.models import PeriodicTask
+
+    from roaming.partners.services import partner_schedule_pull
+
+    assert partner_schedule_pull(partner=sender, module="things", every_minutes=30) is True
+    task = PeriodicTask.objects.get(task="ocpi.sync_pull")
+    assert task.args == f'[{sender.pk}, "things"]'
+    assert task.interval.every == 30
+    assert partner_schedule_pull(partner=sender, module="things") is False  # updated, not duplicated
