@@ -1,0 +1,126 @@
+"""Date/time helpers: OCPI DateTime parsing/formatting (transport_and_format.asciidoc §DateTime) and the
+local-time boundaries of tariff restrictions (mod_tariffs.asciidoc §TariffRestrictions: times and dates are local
+to ``Location.time_zone``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_left
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+UTC = dt.UTC
+
+
+def parse_datetime(value: str | dt.datetime) -> dt.datetime:
+    """Parse an OCPI DateTime into an aware UTC datetime.
+
+    Accepts ``Z``, ``+00:00`` (or any offset) and the designator-less form, which OCPI defines as UTC.
+    """
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        text = str(value).strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(f"invalid OCPI DateTime: {value!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """OCPI DateTime in UTC with ``Z`` (reference §10 #5); milliseconds only when needed."""
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@lru_cache(maxsize=256)
+def get_zone(name: str) -> dt.tzinfo:
+    """The IANA zone ``name`` (``UTC`` for empty); raises ``ValueError`` for unknown names."""
+    if not name or name.upper() in ("UTC", "Z", "ETC/UTC"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+
+
+def _offset_at(zone: dt.tzinfo, timestamp: int) -> dt.timedelta | None:
+    return dt.datetime.fromtimestamp(timestamp, zone).utcoffset()
+
+
+def _offset_changes(zone: dt.tzinfo, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """UTC instants in (start, end) at which ``zone``'s UTC offset changes (DST transitions), to the second.
+
+    Steps through the span in 6-hour strides (zones never change offset twice within 6 hours) and bisects on
+    whole seconds, because tzdata transitions fall on whole seconds.
+    """
+    found: list[dt.datetime] = []
+    lo_bound = math.floor(start.timestamp())
+    hi_bound = math.ceil(end.timestamp())
+    stride = 6 * 3600
+    cursor = lo_bound
+    while cursor < hi_bound:
+        nxt = min(cursor + stride, hi_bound)
+        before = _offset_at(zone, cursor)
+        if before != _offset_at(zone, nxt):
+            lo, hi = cursor, nxt
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if _offset_at(zone, mid) == before:
+                    lo = mid
+                else:
+                    hi = mid
+            instant = dt.datetime.fromtimestamp(hi, UTC)
+            if start < instant < end:
+                found.append(instant)
+        cursor = nxt
+    return found
+
+
+def local_boundaries(
+    zone: dt.tzinfo, times: tuple[dt.time, ...], start: dt.datetime, end: dt.datetime
+) -> list[dt.datetime]:
+    """Sorted UTC instants strictly inside (start, end) at which the local wall clock reaches one of ``times``
+    (each day), plus DST transitions.
+
+    Both readings of ambiguous/non-existent local times (``fold`` 0 and 1) are included: cutting a session at
+    an extra instant is harmless (OCPI allows extra charging periods), missing a cut is not. Restrictions are later
+    evaluated at the local time of each piece's start, so a DST jump is handled by the explicit transition cut.
+    """
+    if end <= start:
+        return []
+    cuts: set[dt.datetime] = set()
+    first_day = start.astimezone(zone).date() - dt.timedelta(days=1)
+    last_day = end.astimezone(zone).date() + dt.timedelta(days=1)
+    day = first_day
+    fixed_offset = zone is UTC
+    while day <= last_day:
+        for t in times:
+            naive = dt.datetime.combine(day, t)
+            for fold in (0,) if fixed_offset else (0, 1):
+                instant = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
+                if start < instant < end:
+                    cuts.add(instant)
+        day += dt.timedelta(days=1)
+    if not fixed_offset:
+        cuts.update(_offset_changes(zone, start, end))
+    return sorted(cuts)
+
+
+def cuts_between(cuts: list[dt.datetime], start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """The elements of sorted ``cuts`` strictly inside (start, end)."""
+    i = bisect_left(cuts, start)
+    out = []
+    while i < len(cuts) and cuts[i] < end:
+        if cuts[i] > start:
+            out.append(cuts[i])
+        i += 1
+    return out
