@@ -7,3 +7,41 @@ class LocationsConfig(AppConfig):
     name = "roaming.locations"
     label = "locations"
     verbose_name = "Locations"
+
+    def ready(self):
+        self.register_endpoints()
+        self.register_pull()
+
+    def register_pull(self):
+        """The pull engine hands each page of a CPO partner's locations to our receive-side ingest."""
+        from roaming.locations.services.receive import locations_ingest_page
+        from roaming.ocpi.pull import PullHandler, register_pull_handler
+
+        register_pull_handler(PullHandler(module="locations", ingest=locations_ingest_page))
+
+    def register_endpoints(self):
+        """Sender (our CPO: partners pull our Locations) and Receiver (our eMSP: CPOs push theirs), each published
+        only when we play that role (mod_locations.asciidoc, Interfaces and endpoints)."""
+        from roaming.ocpi import registry
+        from roaming.ocpi.status import InterfaceRole
+
+        registry.register(
+            registry.OcpiEndpoint(
+                version="2.2.1",
+                identifier="locations",
+                role=InterfaceRole.SENDER,
+                path="cpo/locations",
+                urlconf="roaming.locations.ocpi.urls_sender",
+                party_role="CPO",
+            )
+        )
+        registry.register(
+            registry.OcpiEndpoint(
+                version="2.2.1",
+                identifier="locations",
+                role=InterfaceRole.RECEIVER,
+                path="emsp/locations",
+                urlconf="roaming.locations.ocpi.urls_receiver",
+                party_role="EMSP",
+            )
+        )

@@ -1,0 +1,73 @@
+"""Reads of Locations, EVSEs and Connectors (mod_locations.asciidoc).
+
+Querysets are sized for ``roaming.locations.ocpi.render``: a Location list prefetches its EVSEs and their
+Connectors, so rendering a page of any size costs the page query plus two. Ids are CiStrings (types.asciidoc,
+CiString): ``location_id``, ``evse_uid`` and ``connector_id`` are compared case-insensitively; ``country_code`` and
+``party_id`` are stored upper-case and looked up upper-cased.
+"""
+
+from django.db.models import Prefetch, QuerySet
+
+from roaming.locations.models import EVSE, Connector, Location
+
+
+def _evses_prefetch() -> Prefetch:
+    return Prefetch("evses", queryset=EVSE.objects.prefetch_related("connectors"))
+
+
+def _pick(rows: list, attr: str, value: str):
+    """The row whose id matches ``value`` exactly, else the case-insensitive match (ids differing only in case are
+    one id; if two rows exist anyway, prefer the one spelled as asked)."""
+    for row in rows:
+        if getattr(row, attr) == value:
+            return row
+    return rows[0] if rows else None
+
+
+def location_list(
+    *, country_code: str | None = None, party_id: str | None = None, own: bool | None = None
+) -> QuerySet[Location]:
+    """Locations with EVSEs and Connectors prefetched for rendering (Sender GET list, pushes, admin).
+
+    ``own=True``: our CPO's data (no source partner); ``own=False``: what partners sent us; ``None``: both.
+    Unordered beyond the model default; the pagination orders by pk.
+    """
+    queryset = Location.objects.all()
+    if own is not None:
+        queryset = queryset.filter(source_partner__isnull=own)
+    if country_code:
+        queryset = queryset.filter(country_code=country_code.upper())
+    if party_id:
+        queryset = queryset.filter(party_id=party_id.upper())
+    return queryset.prefetch_related(_evses_prefetch())
+
+
+def location_get(
+    *, country_code: str, party_id: str, location_id: str, own: bool | None = None, with_evses: bool = True
+) -> Location | None:
+    """One Location by its (country_code, party_id, id) key (mod_locations.asciidoc, GET Object), or None.
+
+    ``with_evses=False`` skips the EVSE/Connector prefetch when only the Location row is needed.
+    """
+    queryset = location_list(country_code=country_code, party_id=party_id, own=own)
+    if not with_evses:
+        queryset = queryset.prefetch_related(None)
+    return _pick(list(queryset.filter(location_id__iexact=location_id)[:2]), "location_id", location_id)
+
+
+def evse_get(*, location: Location, evse_uid: str) -> EVSE | None:
+    """One EVSE of ``location`` by uid, with its Connectors prefetched, or None."""
+    rows = list(
+        EVSE.objects.filter(location=location, uid__iexact=evse_uid).prefetch_related("connectors").order_by("pk")[:2]
+    )
+    for row in rows:
+        row.location = location  # already loaded: spare a query to anyone following evse.location
+    return _pick(rows, "uid", evse_uid)
+
+
+def connector_get(*, evse: EVSE, connector_id: str) -> Connector | None:
+    """One Connector of ``evse`` by id, or None."""
+    rows = list(Connector.objects.filter(evse=evse, connector_id__iexact=connector_id).order_by("pk")[:2])
+    for row in rows:
+        row.evse = evse
+    return _pick(rows, "connector_id", connector_id)
