@@ -1,0 +1,553 @@
+"""Tariffs in the admin: our own tariffs (edit, read in words, assign to connectors, try in the price calculator)
+and, read-only, what partners sent us. Saving and deleting our own tariffs go through ``roaming.tariffs.services``
+so partners get a push."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from rest_framework.exceptions import ValidationError as DrfValidationError
+
+from roaming.locations.choices import PowerType
+from roaming.locations.models import Location
+from roaming.ocpi.datetimes import format_datetime
+from roaming.ocpi.exceptions import flatten_errors
+from roaming.tariffs import pricing, selectors, services
+from roaming.tariffs.models import Tariff
+from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
+from roaming.tariffs.ocpi.serializers import validate_tariff
+
+# --- list filters ---------------------------------------------------------------------------------------------
+
+
+class OwnershipFilter(admin.SimpleListFilter):
+    """Own tariffs (we are the CPO) or tariffs received from partners; "own" is the default, since that is what staff
+    edit."""
+
+    title = "data"
+    parameter_name = "data"
+
+    def lookups(self, request, model_admin):
+        return [("own", "Own (we are the CPO)"), ("received", "Received from partners"), ("all", "All")]
+
+    def choices(self, changelist):
+        current = self.value() or "own"
+        for value, title in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "own"
+        if value == "all":
+            return queryset
+        return queryset.filter(source_partner__isnull=value == "own")
+
+
+# --- the tariff editor ------------------------------------------------------------------------------------------
+
+
+class _DecimalDecoder(json.JSONDecoder):
+    """Prices typed by staff are read as Decimal, never float."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["parse_float"] = Decimal
+        super().__init__(*args, **kwargs)
+
+
+class OcpiJsonField(forms.JSONField):
+    """A JSON text area holding OCPI classes; numbers shown as numbers and read back as Decimal."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 12, "cols": 100, "class": "vLargeTextField"}))
+        super().__init__(decoder=_DecimalDecoder, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(jsonable(value), indent=2, ensure_ascii=False)
+
+
+# Error paths of the OCPI serializer -> the form field that shows them.
+_ERROR_FIELDS = {
+    "id": "tariff_id",
+    "currency": "currency",
+    "type": "type",
+    "tariff_alt_text": "tariff_alt_text",
+    "tariff_alt_url": "tariff_alt_url",
+    "min_price": "min_price_excl_vat",
+    "max_price": "max_price_excl_vat",
+    "elements": "elements",
+    "start_date_time": "start_date_time",
+    "end_date_time": "end_date_time",
+    "energy_mix": "energy_mix",
+}
+
+
+_JSON_FIELDS = ("elements", "tariff_alt_text", "energy_mix")
+
+
+def _price(excl_vat, incl_vat) -> dict | None:
+    if excl_vat is None:
+        return None
+    return {"excl_vat": excl_vat} if incl_vat is None else {"excl_vat": excl_vat, "incl_vat": incl_vat}
+
+
+class TariffAdminForm(forms.ModelForm):
+    """One of our tariffs as a form. The whole tariff is validated with the OCPI serializer (strict mode), exactly
+    as ``tariff_save_own`` will; ``ocpi_data`` is what the admin hands to the service."""
+
+    elements = OcpiJsonField(
+        required=True,
+        help_text='List of TariffElement, e.g. [{"price_components": [{"type": "ENERGY", "price": 0.25, '
+        '"vat": 21, "step_size": 1}], "restrictions": {"start_time": "17:00", "end_time": "20:00"}}]',
+    )
+    tariff_alt_text = OcpiJsonField(help_text='List of DisplayText, e.g. [{"language": "en", "text": "..."}]')
+    energy_mix = OcpiJsonField(help_text='EnergyMix, e.g. {"is_green_energy": true}')
+    tariff_alt_url = forms.URLField(required=False, max_length=255, assume_scheme="https")
+
+    class Meta:
+        model = Tariff
+        fields = [
+            "tariff_id",
+            "currency",
+            "type",
+            "elements",
+            "tariff_alt_text",
+            "tariff_alt_url",
+            "min_price_excl_vat",
+            "min_price_incl_vat",
+            "max_price_excl_vat",
+            "max_price_incl_vat",
+            "start_date_time",
+            "end_date_time",
+            "energy_mix",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Stored numbers are decimal strings: show them as the OCPI numbers they are.
+            self.initial["elements"] = tariff_to_ocpi(self.instance)["elements"]
+        else:
+            self.initial.setdefault("currency", "EUR")
+
+    @staticmethod
+    def _drop_json(cleaned: dict) -> dict:
+        """On errors, keep the JSON fields (with the Decimals staff typed) away from the model's own JSON check,
+        which cannot encode a Decimal and would add a misleading "Enter a valid JSON" error."""
+        for name in _JSON_FIELDS:
+            cleaned.pop(name, None)
+        return cleaned
+
+    def clean_tariff_id(self):
+        tariff_id = self.cleaned_data["tariff_id"]
+        if selectors.tariff_get(
+            country_code=settings.OCPI_COUNTRY_CODE, party_id=settings.OCPI_PARTY_ID, tariff_id=tariff_id
+        ):
+            raise ValidationError("We already have a tariff with this id (ids are case-insensitive).")
+        return tariff_id
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return self._drop_json(cleaned)
+        get = cleaned.get
+        data = {
+            "id": get("tariff_id") or self.instance.tariff_id,
+            "currency": get("currency"),
+            "type": get("type") or None,
+            "tariff_alt_text": get("tariff_alt_text") or None,
+            "tariff_alt_url": get("tariff_alt_url") or None,
+            "min_price": _price(get("min_price_excl_vat"), get("min_price_incl_vat")),
+            "max_price": _price(get("max_price_excl_vat"), get("max_price_incl_vat")),
+            "elements": get("elements"),
+            "start_date_time": format_datetime(get("start_date_time")),
+            "end_date_time": format_datetime(get("end_date_time")),
+            "energy_mix": get("energy_mix") or None,
+        }
+        data = {key: value for key, value in data.items() if value is not None}
+        try:
+            # Checked as it will be pushed: our party, a last_updated (set for real by the service).
+            validated = validate_tariff(
+                {
+                    **data,
+                    "country_code": settings.OCPI_COUNTRY_CODE,
+                    "party_id": settings.OCPI_PARTY_ID,
+                    "last_updated": format_datetime(timezone.now()),
+                },
+                strict=True,
+            )
+        except DrfValidationError as exc:
+            for message in flatten_errors(exc.detail):
+                head = message.split(":", 1)[0].split(".", 1)[0].split("[", 1)[0]
+                field = _ERROR_FIELDS.get(head)
+                self.add_error(field if field in self.fields else None, message)
+            return self._drop_json(cleaned)
+        # The instance gets the stored form (decimal strings); the service saves the real thing.
+        cleaned["elements"] = validated["elements"]
+        cleaned["tariff_alt_text"] = validated.get("tariff_alt_text") or []
+        cleaned["energy_mix"] = validated.get("energy_mix")
+        self.ocpi_data = data
+        return cleaned
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    form = TariffAdminForm
+    list_display = ["tariff_id", "party", "owner", "type", "currency", "in_words", "validity", "last_updated"]
+    list_filter = [OwnershipFilter, "type", "currency"]
+    list_select_related = ["source_partner"]
+    search_fields = ["tariff_id", "party_id", "country_code"]
+    ordering = ["country_code", "party_id", "tariff_id"]
+    actions = ["action_assign"]
+    change_list_template = "admin/tariffs/tariff/change_list.html"
+    change_form_template = "admin/tariffs/tariff/change_form.html"
+
+    # --- display ---------------------------------------------------------------------------------------------
+    @admin.display(description="party")
+    def party(self, obj):
+        return f"{obj.country_code}/{obj.party_id}"
+
+    @admin.display(description="owner", ordering="source_partner__name")
+    def owner(self, obj):
+        return "own" if obj.is_own else obj.source_partner.name
+
+    @admin.display(description="tariff in words")
+    def in_words(self, obj):
+        if obj is None or not obj.pk:
+            return "-"
+        return selectors.tariff_description(tariff=obj)
+
+    @admin.display(description="valid")
+    def validity(self, obj):
+        if not obj.start_date_time and not obj.end_date_time:
+            return "always"
+        start = obj.start_date_time.strftime("%Y-%m-%d %H:%M") if obj.start_date_time else "…"
+        end = obj.end_date_time.strftime("%Y-%m-%d %H:%M") if obj.end_date_time else "…"
+        return f"{start} – {end} UTC"
+
+    @admin.display(description="connectors")
+    def connectors_using(self, obj):
+        if obj is None or not obj.pk:
+            return "-"
+        connectors, locations = selectors.tariff_usage(tariff=obj)
+        text = f"{connectors} connector(s) at {locations} location(s)"
+        if not obj.is_own:
+            return text
+        return format_html(
+            '{} — <a href="{}">assign / unassign</a>',
+            text,
+            reverse("admin:tariffs_tariff_assign", args=[obj.pk]),
+        )
+
+    @admin.display(description="as sent (OCPI)")
+    def ocpi_json(self, obj):
+        if obj is None or not obj.pk:
+            return "-"
+        return format_html("<pre>{}</pre>", json.dumps(jsonable(obj.raw or tariff_to_ocpi(obj)), indent=2))
+
+    # --- form layout -----------------------------------------------------------------------------------------
+    _own_fields = (
+        "tariff_id",
+        "in_words",
+        "currency",
+        "type",
+        "elements",
+        "tariff_alt_text",
+        "tariff_alt_url",
+        ("min_price_excl_vat", "min_price_incl_vat"),
+        ("max_price_excl_vat", "max_price_incl_vat"),
+        ("start_date_time", "end_date_time"),
+        "energy_mix",
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not obj.is_own:
+            return [
+                (None, {"fields": ["party", "tariff_id", "owner", "in_words", "type", "currency", "validity"]}),
+                ("Received", {"fields": ["last_updated", "received_at", "connectors_using", "ocpi_json"]}),
+            ]
+        main = [f for f in self._own_fields if obj is not None or f != "in_words"]
+        sets = [(None, {"fields": main})]
+        if obj is not None:
+            sets.append(("Status", {"fields": ["last_updated", "updated_at", "connectors_using"]}))
+        return sets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if not obj.is_own:
+            return ["party", "tariff_id", "owner", "in_words", "type", "currency", "validity", "last_updated",
+                    "received_at", "connectors_using", "ocpi_json"]  # fmt: skip
+        # Tariff.id is immutable: a new id is a new tariff (and the old one would have to be deleted).
+        return ["tariff_id", "in_words", "last_updated", "updated_at", "connectors_using"]
+
+    def has_change_permission(self, request, obj=None):
+        # A partner's tariff is the partner's: view only (it would be overwritten by its next push anyway).
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_own)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_own)
+
+    # --- writes go through the services -----------------------------------------------------------------------
+    def save_model(self, request, obj, form, change):
+        tariff = services.tariff_save_own(data=form.ocpi_data)
+        obj.pk = tariff.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        unlinked = services.tariff_delete_own(tariff=obj)
+        if unlinked:
+            self.message_user(request, f"{obj}: first removed from {unlinked} connector(s).")
+
+    def delete_queryset(self, request, queryset):
+        skipped = 0
+        for tariff in queryset:
+            if tariff.is_own:
+                self.delete_model(request, tariff)
+            else:
+                skipped += 1
+        if skipped:
+            self.message_user(request, f"{skipped} partner tariff(s) left alone: they are the partner's to delete.")
+
+    # --- custom pages ----------------------------------------------------------------------------------------
+    def get_urls(self):
+        return [
+            path("calculator/", self.admin_site.admin_view(self.calculator_view), name="tariffs_tariff_calculator"),
+            path(
+                "<path:object_id>/assign/", self.admin_site.admin_view(self.assign_view), name="tariffs_tariff_assign"
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Assign to / unassign from connectors…")
+    def action_assign(self, request, queryset):
+        own = [t for t in queryset if t.is_own]
+        if len(own) != 1:
+            self.message_user(request, "Select exactly one of our own tariffs.", messages.WARNING)
+            return None
+        return redirect("admin:tariffs_tariff_assign", own[0].pk)
+
+    def _context(self, request, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
+
+    def assign_view(self, request, object_id):
+        tariff = get_object_or_404(Tariff, pk=object_id)
+        if not self.has_change_permission(request, tariff):
+            return redirect("admin:tariffs_tariff_change", tariff.pk)
+        form = AssignForm(request.POST or None)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            connectors = selectors.connectors_for_assignment(**form.selection())
+            if "_apply" in request.POST:
+                try:
+                    if form.cleaned_data["operation"] == "assign":
+                        changed = services.tariff_assign_to_connectors(tariff=tariff, connectors=connectors)
+                    else:
+                        changed = services.tariff_unassign_from_connectors(tariff=tariff, connectors=connectors)
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    done = "assigned to" if form.cleaned_data["operation"] == "assign" else "removed from"
+                    self.message_user(request, f"{tariff.tariff_id} {done} {changed} connector(s); locations pushed.")
+                    return redirect("admin:tariffs_tariff_change", tariff.pk)
+            preview = _preview(tariff, connectors, form.cleaned_data["operation"])
+        return TemplateResponse(
+            request,
+            "admin/tariffs/tariff/assign.html",
+            self._context(
+                request,
+                title=f"Assign {tariff.tariff_id} to connectors",
+                tariff=tariff,
+                in_words=selectors.tariff_description(tariff=tariff),
+                form=form,
+                preview=preview,
+            ),
+        )
+
+    def calculator_view(self, request):
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        if "_calculate" in request.GET:
+            form = CalculatorForm(request.GET)
+        else:  # ?tariff=<pk> from a tariff's page preselects it
+            form = CalculatorForm(initial={"tariff": request.GET.get("tariff")})
+        result = rows = tariff = time_zone = None
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            tariff = data["tariff"]
+            time_zone = data["time_zone"] or selectors.tariff_default_time_zone(tariff=tariff)
+            try:
+                start = data["start"].replace(tzinfo=ZoneInfo(time_zone))
+                result = selectors.tariff_quote(
+                    tariff=tariff,
+                    start=start,
+                    time_zone=time_zone,
+                    duration=dt.timedelta(minutes=data["duration_minutes"]),
+                    energy_kwh=data["energy_kwh"],
+                    max_power_kw=data["max_power_kw"],
+                    parking=dt.timedelta(minutes=data["parking_minutes"] or 0),
+                )
+            except (ValueError, ArithmeticError, ZoneInfoNotFoundError, pricing.TariffParseError) as exc:
+                form.add_error(None, str(exc))
+                result = None
+            else:
+                rows = result.breakdown()
+        return TemplateResponse(
+            request,
+            "admin/tariffs/tariff/calculator.html",
+            self._context(
+                request,
+                title="Price calculator",
+                form=form,
+                tariff=tariff,
+                in_words=selectors.tariff_description(tariff=tariff) if tariff else "",
+                time_zone=time_zone,
+                result=result,
+                totals=_totals(result) if result else None,
+                rows=rows,
+            ),
+        )
+
+
+# --- assign page ------------------------------------------------------------------------------------------------
+
+
+class AssignForm(forms.Form):
+    """Which of our connectors to (un)assign: every filter given must match."""
+
+    operation = forms.ChoiceField(
+        choices=[("assign", "Assign the tariff"), ("unassign", "Remove the tariff")],
+        initial="assign",
+        widget=forms.RadioSelect,
+    )
+    locations = forms.ModelMultipleChoiceField(
+        queryset=Location.objects.filter(source_partner__isnull=True).order_by("location_id"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    evse_id_prefix = forms.CharField(required=False, max_length=48, help_text="e.g. NL*EXA*E12 ('*' optional)")
+    power_type = forms.ChoiceField(choices=[("", "any"), *PowerType.choices], required=False)
+    search = forms.CharField(
+        required=False, max_length=100, help_text="Location id, name, city or address; EVSE uid or EVSE ID"
+    )
+    all_connectors = forms.BooleanField(required=False, label="All our connectors (no filter)")
+
+    def selection(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "location_ids": [location.pk for location in data["locations"]],
+            "evse_id_prefix": data["evse_id_prefix"].strip(),
+            "power_type": data["power_type"],
+            "search": data["search"].strip(),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not any(self.selection().values()) and not cleaned.get("all_connectors"):
+            raise ValidationError("Choose connectors with at least one filter, or tick “All our connectors”.")
+        return cleaned
+
+
+def _preview(tariff: Tariff, connectors, operation: str) -> dict:
+    """How many connectors the filters match and how many the operation would change, with a sample."""
+    wanted = tariff.tariff_id.upper()
+    matched = changed = 0
+    locations: set[int] = set()
+    for tariff_ids, location_id in connectors.values_list("tariff_ids", "evse__location_id"):
+        matched += 1
+        has_it = any(str(i).upper() == wanted for i in tariff_ids or [])
+        if has_it != (operation == "assign"):
+            changed += 1
+            locations.add(location_id)
+    return {"matched": matched, "changed": changed, "locations": len(locations), "sample": list(connectors[:50])}
+
+
+# --- price calculator -------------------------------------------------------------------------------------------
+
+
+class CalculatorForm(forms.Form):
+    """A session to price: plugged in at a local time for a duration, taking some energy."""
+
+    tariff = forms.ModelChoiceField(queryset=Tariff.objects.select_related("source_partner").order_by("tariff_id"))
+    start = forms.CharField(
+        help_text="Local time at the charger, e.g. 2024-05-06 17:30",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    time_zone = forms.CharField(
+        required=False,
+        max_length=64,
+        help_text="IANA name, e.g. Europe/Amsterdam. Empty: the time zone of the first location using the tariff, "
+        "else UTC",
+    )
+    duration_minutes = forms.IntegerField(min_value=0, initial=60, label="Plugged in (minutes)")
+    energy_kwh = forms.DecimalField(
+        min_value=0, initial=Decimal(10), max_digits=12, decimal_places=4, label="Energy (kWh)"
+    )
+    max_power_kw = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.1"),
+        max_digits=10,
+        decimal_places=3,
+        label="Max power (kW)",
+        help_text="Empty: charge evenly over the whole time. Set: charge at this power, then the car stays plugged in "
+        "without charging (parking time) for the rest",
+    )
+    parking_minutes = forms.IntegerField(required=False, min_value=0, label="Extra parking after (minutes)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tariff"].label_from_instance = lambda t: f"{t.tariff_id} ({t.country_code}/{t.party_id})"
+        self.initial.setdefault("start", timezone.now().strftime("%Y-%m-%dT%H:00"))
+
+    def clean_start(self):
+        text = self.cleaned_data["start"].strip()
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError("Enter a date and time such as 2024-05-06 17:30.")
+        return value.replace(tzinfo=None)
+
+    def clean_time_zone(self):
+        name = self.cleaned_data["time_zone"].strip()
+        if name:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValidationError(f"Unknown time zone '{name}'.")
+        return name
+
+
+def _totals(result: pricing.PricingResult) -> list[dict]:
+    """The CDR cost totals (mod_cdrs.asciidoc, CDR object) as table rows; ``None`` incl. VAT shows as unknown."""
+    labels = [
+        ("Start / fixed fees", result.total_fixed_cost),
+        ("Energy", result.total_energy_cost),
+        ("Charging time", result.total_time_cost),
+        ("Parking time", result.total_parking_cost),
+        ("Reservation", result.total_reservation_cost),
+    ]
+    rows = [{"label": label, "excl_vat": price.excl_vat, "incl_vat": price.incl_vat} for label, price in labels]
+    if result.adjustment is not None:
+        rows.append(
+            {
+                "label": f"{result.adjustment_reason} adjustment",
+                "excl_vat": result.adjustment.excl_vat,
+                "incl_vat": result.adjustment.incl_vat,
+            }
+        )
+    return rows

@@ -1,0 +1,181 @@
+"""Reads of Tariffs and of the connectors that use them (mod_tariffs.asciidoc; Connector.tariff_ids in
+mod_locations.asciidoc), plus the pricing engine's view of a stored tariff for the admin.
+
+Tariff ids are CiStrings (types.asciidoc): looked up case-insensitively; ``country_code``/``party_id`` are stored
+upper-case and looked up upper-cased. A tariff renders from its own row (no relations), so a list costs one query.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
+
+from roaming.locations.models import Connector
+from roaming.tariffs import pricing
+from roaming.tariffs.models import Tariff
+from roaming.tariffs.ocpi.render import tariff_to_ocpi
+
+
+def tariff_list(
+    *, own: bool | None = None, country_code: str | None = None, party_id: str | None = None
+) -> QuerySet[Tariff]:
+    """Tariffs for the Sender GET list, pushes and the admin. ``own=True``: our CPO's tariffs (no source partner);
+    ``own=False``: what partners sent us; ``None``: both. The pagination orders by pk."""
+    queryset = Tariff.objects.all()
+    if own is not None:
+        queryset = queryset.filter(source_partner__isnull=own)
+    if country_code:
+        queryset = queryset.filter(country_code=country_code.upper())
+    if party_id:
+        queryset = queryset.filter(party_id=party_id.upper())
+    return queryset
+
+
+def tariff_get(*, country_code: str, party_id: str, tariff_id: str, own: bool | None = None) -> Tariff | None:
+    """One tariff by its (country_code, party_id, id) key (mod_tariffs.asciidoc, Receiver GET), or None."""
+    rows = list(
+        tariff_list(own=own, country_code=country_code, party_id=party_id)
+        .filter(tariff_id__iexact=tariff_id)
+        .order_by("pk")[:2]
+    )
+    for row in rows:  # the unique constraint is case-insensitive, so at most one; prefer the exact spelling anyway
+        if row.tariff_id == tariff_id:
+            return row
+    return rows[0] if rows else None
+
+
+def _references(connector: Connector, tariff_id: str) -> bool:
+    wanted = tariff_id.upper()
+    return any(str(item).upper() == wanted for item in connector.tariff_ids or [])
+
+
+def _candidates(tariff: Tariff) -> QuerySet[Connector]:
+    # icontains on the JSON text narrows the scan in SQL; the exact, case-insensitive match is done in Python.
+    return Connector.objects.filter(
+        tariff_ids__icontains=tariff.tariff_id,
+        evse__location__country_code=tariff.country_code,
+        evse__location__party_id=tariff.party_id,
+    ).order_by("pk")
+
+
+def tariff_connectors(*, tariff: Tariff) -> list[Connector]:
+    """The connectors whose ``tariff_ids`` reference ``tariff``: our own connectors for an own tariff, the owning
+    CPO's (as received) for a partner's tariff; with EVSE and Location loaded."""
+    return [c for c in _candidates(tariff).select_related("evse__location") if _references(c, tariff.tariff_id)]
+
+
+def tariff_usage(*, tariff: Tariff) -> tuple[int, int]:
+    """How many connectors, at how many locations, reference ``tariff`` (reads two columns, not whole rows)."""
+    wanted = tariff.tariff_id.upper()
+    connectors, locations = 0, set()
+    for tariff_ids, location_id in _candidates(tariff).values_list("tariff_ids", "evse__location_id"):
+        if any(str(item).upper() == wanted for item in tariff_ids or []):
+            connectors += 1
+            locations.add(location_id)
+    return connectors, len(locations)
+
+
+def connectors_for_assignment(
+    *,
+    location_ids: list[int] | None = None,
+    evse_id_prefix: str = "",
+    power_type: str = "",
+    search: str = "",
+) -> QuerySet[Connector]:
+    """Our own connectors (locations without a source partner) matching every filter given, for bulk tariff
+    assignment in the admin. ``location_ids`` are primary keys; ``search`` matches location id/name/city/address and
+    EVSE uid/evse_id."""
+    queryset = Connector.objects.filter(evse__location__source_partner__isnull=True)
+    if location_ids:
+        queryset = queryset.filter(evse__location_id__in=location_ids)
+    if evse_id_prefix:
+        # EVSE ids are written with or without '*' separators (mod_locations.asciidoc, EVSE evse_id).
+        # Compare without separators on both sides: "NL*EXA*E1" and "NLEXAE1" name the same EVSE.
+        queryset = queryset.annotate(compact_evse_id=Replace(F("evse__evse_id"), Value("*"), Value(""))).filter(
+            compact_evse_id__istartswith=evse_id_prefix.replace("*", "")
+        )
+    if power_type:
+        queryset = queryset.filter(power_type=power_type)
+    if search:
+        queryset = queryset.filter(
+            Q(evse__location__location_id__icontains=search)
+            | Q(evse__location__name__icontains=search)
+            | Q(evse__location__city__icontains=search)
+            | Q(evse__location__address__icontains=search)
+            | Q(evse__uid__icontains=search)
+            | Q(evse__evse_id__icontains=search)
+        )
+    return queryset.select_related("evse__location").order_by("pk")
+
+
+def tariff_default_time_zone(*, tariff: Tariff) -> str:
+    """The time zone restrictions are read in (mod_tariffs.asciidoc, TariffRestrictions: Location.time_zone): that
+    of the first location using the tariff, else UTC."""
+    for connector in tariff_connectors(tariff=tariff)[:1]:
+        return connector.evse.location.time_zone or "UTC"
+    return "UTC"
+
+
+# --- the pricing engine's view ----------------------------------------------------------------------------------
+
+
+def tariff_pricing_model(*, tariff: Tariff) -> pricing.Tariff:
+    """The stored tariff as the pricing engine's immutable model (raises ``pricing.TariffParseError``)."""
+    return pricing.parse_tariff(tariff_to_ocpi(tariff))
+
+
+def tariff_description(*, tariff: Tariff) -> str:
+    """The tariff in words, e.g. ``€0.25/kWh, 17:00-20:00 €0.35/kWh`` (``pricing.describe_tariff``)."""
+    try:
+        return pricing.describe_tariff(tariff_pricing_model(tariff=tariff))
+    except (pricing.TariffParseError, ValueError, ArithmeticError) as exc:
+        return f"(cannot be described: {exc})"
+
+
+def tariff_quote(
+    *,
+    tariff: Tariff,
+    start: dt.datetime,
+    time_zone: str,
+    duration: dt.timedelta,
+    energy_kwh: Decimal,
+    max_power_kw: Decimal | None = None,
+    parking: dt.timedelta | None = None,
+) -> pricing.PricingResult:
+    """What a session would cost (the admin price calculator; mod_tariffs.asciidoc pricing via the engine).
+
+    The vehicle is plugged in at ``start`` (aware) for ``duration`` and takes ``energy_kwh``. Without
+    ``max_power_kw`` it charges evenly over the whole duration; with it, it charges at that power until the energy is
+    in and stays plugged in, not requesting power (PARKING_TIME), for the rest of the duration. ``parking`` is extra
+    plugged-in time after that. Raises ``ValueError`` when the energy cannot be delivered in time.
+    """
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone '{time_zone}'") from exc
+    extra = parking or dt.timedelta(0)
+    model = tariff_pricing_model(tariff=tariff)
+    if max_power_kw and energy_kwh > 0:
+        charging = dt.timedelta(seconds=float(energy_kwh / max_power_kw * 3600))
+        if charging > duration + dt.timedelta(seconds=1):
+            needed = int(charging.total_seconds() // 60) + 1
+            raise ValueError(
+                f"{energy_kwh} kWh at {max_power_kw} kW takes {needed} minutes, longer than the plugged-in duration"
+            )
+        timeline = pricing.Timeline.constant_charge(
+            start,
+            energy_kwh=energy_kwh,
+            power_kw=max_power_kw,
+            parking=max(duration - charging, dt.timedelta(0)) + extra,
+            time_zone=time_zone,
+        )
+    elif energy_kwh > 0:
+        timeline = pricing.Timeline.constant_charge(
+            start, energy_kwh=energy_kwh, duration=duration, parking=extra, time_zone=time_zone
+        )
+    else:
+        # No energy: the whole duration counts as charging time (TIME), e.g. to try a TIME-only tariff.
+        timeline = pricing.Timeline.constant_charge(start, duration=duration, parking=extra, time_zone=time_zone)
+    return pricing.price_session(model, timeline)

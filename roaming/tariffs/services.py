@@ -1,0 +1,375 @@
+"""Writes of the tariffs module (mod_tariffs.asciidoc, "Flow and Lifecycle").
+
+Two sides share one table:
+
+* **receive** (eMSP side): what a CPO partner PUTs or DELETEs on our Receiver interface, or what we pull from its
+  Sender interface. A copy older than the one we hold is acknowledged and ignored (``last_updated`` is the owner's
+  clock), so a late push or an overlapping pull can never roll a tariff back.
+* **own** (CPO side): our tariffs. Every change bumps ``last_updated`` and writes the push (PUT, or DELETE) into the
+  outbox in the same transaction (``roaming.ocpi.push``). Before a tariff is deleted it is removed from the
+  ``tariff_ids`` of our connectors and those locations are pushed ("Before deleting a Tariff object, it is
+  RECOMMENDED to ensure that the Tariff object is not referenced by any Connector object").
+
+Connector assignment (Connector.tariff_ids, mod_locations.asciidoc) lives here too: it is how our tariffs reach
+partners through the Locations module, and it must bump ``last_updated`` on the connector, its EVSE and its
+location (or ``date_from`` pulls miss the change) and push each changed location once.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Upper
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError as DrfValidationError
+
+from roaming.core.exceptions import InvalidInput, ObjectNotFound
+from roaming.locations.models import EVSE, Connector, Location
+from roaming.locations.services.own import location_push_own, now_second
+from roaming.ocpi.exceptions import flatten_errors
+from roaming.ocpi.push import push_enqueue
+from roaming.partners.models import PartnerRole
+from roaming.tariffs.models import Tariff
+from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
+from roaming.tariffs.ocpi.serializers import validate_tariff
+from roaming.tariffs.selectors import tariff_connectors, tariff_get
+
+logger = logging.getLogger("roaming.tariffs")
+
+MODULE = "tariffs"
+
+
+class PutOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class TariffPutResult:
+    """What a received PUT did: ``created`` (answer HTTP 201), ``updated``, or acknowledged and ignored because it
+    was ``unchanged`` or ``stale`` (older than what we hold)."""
+
+    tariff: Tariff
+    outcome: PutOutcome
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == PutOutcome.CREATED
+
+    @property
+    def ignored(self) -> bool:
+        return self.outcome in (PutOutcome.UNCHANGED, PutOutcome.STALE)
+
+
+def _fields(data: Mapping) -> dict:
+    """Validated Tariff data (``validate_tariff``) as model field values, every field set (PUT is a replacement:
+    an omitted optional field is cleared)."""
+    min_price = data.get("min_price") or {}
+    max_price = data.get("max_price") or {}
+    return {
+        "tariff_id": data["id"],
+        "currency": data["currency"],
+        "type": data.get("type") or "",
+        "tariff_alt_text": data.get("tariff_alt_text") or [],
+        "tariff_alt_url": data.get("tariff_alt_url") or "",
+        "min_price_excl_vat": min_price.get("excl_vat"),
+        "min_price_incl_vat": min_price.get("incl_vat"),
+        "max_price_excl_vat": max_price.get("excl_vat"),
+        "max_price_incl_vat": max_price.get("incl_vat"),
+        "elements": data["elements"],
+        "start_date_time": data.get("start_date_time"),
+        "end_date_time": data.get("end_date_time"),
+        "energy_mix": data.get("energy_mix") or None,
+        "last_updated": data["last_updated"],
+    }
+
+
+def _same(tariff: Tariff, fields: dict, *, ignore: Iterable[str] = ()) -> bool:
+    return all(getattr(tariff, name) == value for name, value in fields.items() if name not in ignore)
+
+
+def _locked(*, country_code: str, party_id: str, tariff_id: str) -> Tariff | None:
+    return (
+        Tariff.objects.select_for_update()
+        .filter(country_code=country_code, party_id=party_id, tariff_id__iexact=tariff_id)
+        .first()
+    )
+
+
+def _partner_parties(partner_id: int) -> set[tuple[str, str]]:
+    return {
+        (cc.upper(), pid.upper())
+        for cc, pid in PartnerRole.objects.filter(partner_id=partner_id).values_list("country_code", "party_id")
+    }
+
+
+# --- receive (eMSP side) ----------------------------------------------------------------------------------------
+
+
+def tariff_put_from_partner(*, partner_id: int, data: Mapping, raw=None) -> TariffPutResult:
+    """Store a Tariff a CPO partner pushed (Receiver PUT) or we pulled (mod_tariffs.asciidoc, PUT Method).
+
+    ``data`` is validated (``validate_tariff``); its country_code/party_id must be one of the partner's roles.
+    A copy older than the stored one is ignored (``STALE``), an identical one is not rewritten (``UNCHANGED``).
+    ``raw`` is kept as sent, for integrators.
+    """
+    country_code, party_id, tariff_id = data["country_code"], data["party_id"], data["id"]
+    if (country_code, party_id) not in _partner_parties(partner_id):
+        raise InvalidInput(
+            f"{country_code}/{party_id} is not one of the partner's registered roles", field="country_code/party_id"
+        )
+    fields = _fields(data)
+    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": jsonable(raw)}
+    with transaction.atomic():
+        existing = _locked(country_code=country_code, party_id=party_id, tariff_id=tariff_id)
+        if existing is None:
+            try:
+                with transaction.atomic():  # savepoint: a concurrent PUT may create the same tariff first
+                    tariff = Tariff.objects.create(country_code=country_code, party_id=party_id, **fields, **stamp)
+                return TariffPutResult(tariff, PutOutcome.CREATED)
+            except IntegrityError:
+                existing = _locked(country_code=country_code, party_id=party_id, tariff_id=tariff_id)
+                if existing is None:
+                    raise
+        if existing.source_partner_id is None:
+            raise InvalidInput(f"tariff {tariff_id} is one of our own tariffs", field="id")
+        if fields["last_updated"] < existing.last_updated:
+            return TariffPutResult(existing, PutOutcome.STALE)
+        if _same(existing, fields) and existing.source_partner_id == partner_id:
+            return TariffPutResult(existing, PutOutcome.UNCHANGED)
+        for name, value in {**fields, **stamp}.items():
+            setattr(existing, name, value)
+        existing.save()
+        return TariffPutResult(existing, PutOutcome.UPDATED)
+
+
+def tariff_delete_from_partner(*, partner_id: int, country_code: str, party_id: str, tariff_id: str) -> None:
+    """Remove a partner's Tariff (mod_tariffs.asciidoc, DELETE Method). Raises ``ObjectNotFound`` if we hold none.
+
+    Connectors of the partner's locations that still reference it are left as the CPO sent them: the spec makes
+    unlinking them the CPO's job, and a connector's tariff id we cannot resolve simply shows no price.
+    """
+    if (country_code.upper(), party_id.upper()) not in _partner_parties(partner_id):
+        raise InvalidInput(f"{country_code}/{party_id} is not one of the partner's registered roles")
+    with transaction.atomic():
+        tariff = tariff_get(country_code=country_code, party_id=party_id, tariff_id=tariff_id, own=False)
+        if tariff is None:
+            raise ObjectNotFound(f"Unknown tariff {country_code}/{party_id}/{tariff_id}")
+        tariff.delete()
+
+
+def tariffs_ingest_page(*, partner_id: int, objects: list) -> dict:
+    """The pull engine's ingest callback (``roaming.ocpi.pull``): validate and store one page of a partner's
+    Tariffs (Sender GET list). One bad tariff is reported and skipped, never sinks the page."""
+    parties = _partner_parties(partner_id)
+    accepted, ignored, rejected = 0, 0, []
+    for index, item in enumerate(objects):
+        label = item.get("id") if isinstance(item, Mapping) and item.get("id") else f"#{index}"
+        try:
+            data = validate_tariff(item)
+        except DrfValidationError as exc:
+            rejected.append(f"tariff {label}: {'; '.join(flatten_errors(exc.detail))}")
+            continue
+        if (data["country_code"], data["party_id"]) not in parties:
+            rejected.append(
+                f"tariff {label}: {data['country_code']}/{data['party_id']} is not one of the partner's roles"
+            )
+            continue
+        try:
+            result = tariff_put_from_partner(partner_id=partner_id, data=data, raw=item)
+        except InvalidInput as exc:
+            rejected.append(f"tariff {label}: {exc.message}")
+            continue
+        if result.ignored:
+            ignored += 1
+        else:
+            accepted += 1
+    return {"accepted": accepted, "ignored": ignored, "rejected": rejected}
+
+
+# --- own (CPO side) ---------------------------------------------------------------------------------------------
+
+
+def _own_party() -> tuple[str, str]:
+    return settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID
+
+
+def _push_put(tariff: Tariff) -> int:
+    return push_enqueue(
+        module=MODULE,
+        object_key=tariff.object_key,
+        method="PUT",
+        path=tariff.object_key,
+        body=jsonable(tariff_to_ocpi(tariff)),
+    )
+
+
+def tariff_save_own(*, data: Mapping) -> Tariff:
+    """Create or replace one of our tariffs and PUT it to every partner with a tariffs Receiver
+    (mod_tariffs.asciidoc, "Push model").
+
+    ``data`` is a Tariff in OCPI JSON shape (numbers may be ``Decimal``, ``int`` or numeric strings);
+    ``country_code``/``party_id`` are always ours and ``last_updated`` is set here. It is validated with the OCPI
+    serializer in strict mode; errors raise Django ``ValidationError`` with messages naming the field
+    (``elements[0].price_components[0].price: ...``). Saving identical content changes and pushes nothing.
+    """
+    country_code, party_id = _own_party()
+    now = now_second()
+    payload = {**data, "country_code": country_code, "party_id": party_id, "last_updated": now.isoformat()}
+    try:
+        validated = validate_tariff(payload, strict=True)
+    except DrfValidationError as exc:
+        raise ValidationError(flatten_errors(exc.detail))
+    fields = _fields(validated)
+    with transaction.atomic():
+        existing = _locked(country_code=country_code, party_id=party_id, tariff_id=validated["id"])
+        if existing is not None:
+            if existing.source_partner_id is not None:
+                raise ValidationError(f"id: tariff {validated['id']} belongs to a partner")
+            if _same(existing, fields, ignore=("last_updated",)):
+                return existing
+            # Never step back in time, even if a stored timestamp is ahead of our clock.
+            fields["last_updated"] = max(now, existing.last_updated + dt.timedelta(seconds=1))
+            for name, value in fields.items():
+                setattr(existing, name, value)
+            existing.save()
+            tariff = existing
+        else:
+            tariff = Tariff.objects.create(country_code=country_code, party_id=party_id, **fields)
+        _push_put(tariff)
+    return tariff
+
+
+def tariff_delete_own(*, tariff: Tariff) -> int:
+    """Retire one of our tariffs (mod_tariffs.asciidoc, DELETE Method): first remove it from our connectors'
+    ``tariff_ids`` (pushing each changed location), then delete it and push DELETE. Returns how many connectors
+    were unlinked."""
+    with transaction.atomic():
+        locked = Tariff.objects.select_for_update().filter(pk=tariff.pk).first()
+        if locked is None:
+            raise ObjectNotFound(f"Unknown tariff {tariff}")
+        if not locked.is_own:
+            raise ValidationError("only our own tariffs can be deleted this way; a partner's tariff is its to retire")
+        connectors = [c for c in tariff_connectors(tariff=locked) if c.evse.location.source_partner_id is None]
+        unlinked = tariff_unassign_from_connectors(tariff=locked, connectors=connectors) if connectors else 0
+        key = locked.object_key
+        locked.delete()
+        push_enqueue(module=MODULE, object_key=key, method="DELETE", path=key, body=None)
+    return unlinked
+
+
+# --- assignment to connectors (Connector.tariff_ids) ------------------------------------------------------------
+
+
+def _connector_filter(connectors) -> dict:
+    if isinstance(connectors, QuerySet):
+        return {"pk__in": connectors.values("pk")}
+    return {"pk__in": [c.pk if isinstance(c, Connector) else int(c) for c in connectors]}
+
+
+def _window(tariff: Tariff) -> tuple[dt.datetime, dt.datetime]:
+    return (tariff.start_date_time or dt.datetime.min.replace(tzinfo=dt.UTC)), (
+        tariff.end_date_time or dt.datetime.max.replace(tzinfo=dt.UTC)
+    )
+
+
+def _type_conflicts(tariff: Tariff, rows: list[Connector]) -> list[str]:
+    """Connector.tariff_ids: at most one tariff per Tariff.type may be active at any time (mod_locations.asciidoc,
+    Connector object). Tariffs with no type are one more group. Returns a message per conflicting tariff."""
+    other_ids = {str(i).upper() for row in rows for i in row.tariff_ids or []} - {tariff.tariff_id.upper()}
+    if not other_ids:
+        return []
+    start, end = _window(tariff)
+    others = (
+        Tariff.objects.filter(source_partner__isnull=True, type=tariff.type)
+        .annotate(upper_id=Upper("tariff_id"))
+        .filter(upper_id__in=other_ids)
+    )
+    messages = []
+    for other in others:
+        other_start, other_end = _window(other)
+        if other_start < end and start < other_end:
+            count = sum(1 for row in rows if any(str(i).upper() == other.upper_id for i in row.tariff_ids or []))
+            messages.append(
+                f"{count} connector(s) already use tariff {other.tariff_id} of the same type "
+                f"({other.type or 'no type'}) with an overlapping validity period"
+            )
+    return messages
+
+
+def _change_connectors(*, tariff: Tariff, connectors, change: Callable[[list], list | None], check=None) -> int:
+    if not tariff.is_own:
+        raise ValidationError("only our own tariffs can be assigned to our connectors")
+    with transaction.atomic():
+        rows = list(
+            Connector.objects.select_for_update(of=("self",))
+            .filter(**_connector_filter(connectors))
+            .select_related("evse__location")
+            .order_by("pk")
+        )
+        foreign = sum(1 for row in rows if row.evse.location.source_partner_id is not None)
+        if foreign:
+            raise ValidationError(f"{foreign} connector(s) belong to a partner's location; only ours can be changed")
+        changed: list[Connector] = []
+        updates: list[tuple[Connector, list]] = []
+        for row in rows:
+            new_ids = change(list(row.tariff_ids or []))
+            if new_ids is not None:
+                updates.append((row, new_ids))
+        if check is not None and (problems := check([row for row, _ in updates])):
+            raise ValidationError(problems)
+        if not updates:
+            return 0
+        now, clock = now_second(), timezone.now()
+        for row, new_ids in updates:
+            row.tariff_ids = new_ids
+            row.last_updated = now
+            row.updated_at = clock
+            changed.append(row)
+        Connector.objects.bulk_update(changed, ["tariff_ids", "last_updated", "updated_at"], batch_size=1000)
+        # A Location's (and an EVSE's) last_updated advances whenever a child changes (mod_locations.asciidoc).
+        evse_ids = {row.evse_id for row in changed}
+        location_ids = {row.evse.location_id for row in changed}
+        EVSE.objects.filter(pk__in=evse_ids).update(last_updated=now, updated_at=clock)
+        Location.objects.filter(pk__in=location_ids).update(last_updated=now, updated_at=clock)
+        for location in Location.objects.filter(pk__in=location_ids).order_by("pk"):
+            location_push_own(location)
+    logger.info("tariff %s: %s connector(s) in %s location(s) changed", tariff, len(changed), len(location_ids))
+    return len(changed)
+
+
+def tariff_assign_to_connectors(*, tariff: Tariff, connectors) -> int:
+    """Add our ``tariff`` to the ``tariff_ids`` of our ``connectors`` (a queryset, or Connectors / pks) that lack
+    it, atomically; bump connector, EVSE and location ``last_updated`` and push each changed location once.
+
+    Refused (Django ``ValidationError``) when a connector already has another tariff of the same type whose
+    validity overlaps (mod_locations.asciidoc, Connector ``tariff_ids``). Returns how many connectors changed.
+    """
+
+    def add(ids: list) -> list | None:
+        if any(str(i).upper() == tariff.tariff_id.upper() for i in ids):
+            return None
+        return [*ids, tariff.tariff_id]
+
+    return _change_connectors(
+        tariff=tariff, connectors=connectors, change=add, check=lambda rows: _type_conflicts(tariff, rows)
+    )
+
+
+def tariff_unassign_from_connectors(*, tariff: Tariff, connectors) -> int:
+    """Remove our ``tariff`` from the ``tariff_ids`` of our ``connectors`` that have it; same bumps and pushes as
+    ``tariff_assign_to_connectors``. Returns how many connectors changed."""
+
+    def remove(ids: list) -> list | None:
+        kept = [i for i in ids if str(i).upper() != tariff.tariff_id.upper()]
+        return kept if len(kept) != len(ids) else None
+
+    return _change_connectors(tariff=tariff, connectors=connectors, change=remove)
