@@ -1,0 +1,1 @@
+"""The internal REST API our own systems (the operator's CSMS) call: DRF conventions, staff API tokens."""
