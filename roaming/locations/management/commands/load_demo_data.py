@@ -1,5 +1,6 @@
-"""``python manage.py load_demo_data``: a staff login, a CSMS API token and a few chargers, so a newcomer has a
-working back office to click through (tariffs first: the chargers reference them). Safe to run again: it only adds what is missing."""
+"""``python manage.py load_demo_data``: a staff login, a CSMS API token, tariffs and a few chargers, so a newcomer
+has a working back office to click through (tariffs first: the chargers reference them). Safe to run again: it only
+adds what is missing."""
 
 from pathlib import Path
 
