@@ -89,6 +89,9 @@ class Instance:
                 "OCPI_CLIENT_RETRIES": "1",
                 "OCPI_CLIENT_BACKOFF": "0.1",
                 "OCPI_CLIENT_TIMEOUT": "10",
+                # Retry fast so an outage test does not wait minutes for the next attempt.
+                "OCPI_PUSH_BACKOFF_BASE": "0.5",
+                "OCPI_PUSH_BACKOFF_MAX": "3",
                 "LOG_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
             }

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from roaming.ocpi.pull import SyncError, pull_modules, sync_pull
+from roaming.partners.choices import PartnerStatus
 from roaming.partners.models import Partner
 
 
@@ -17,8 +18,11 @@ def find_partner(ref: str) -> Partner:
     party = ref.replace("/", "").replace("*", "").upper()
     if len(party) in (4, 5):
         by_party = partners.filter(roles__country_code=party[:2], roles__party_id=party[2:]).distinct()
-        if by_party.count() >= 1:
-            return by_party.order_by("-status").first() if by_party.count() > 1 else by_party.get()
+        # The same party may have an old, unregistered connection next to the live one: prefer the live one.
+        live = by_party.filter(status=PartnerStatus.REGISTERED)
+        match = live.first() or by_party.order_by("-updated_at").first()
+        if match is not None:
+            return match
     raise CommandError(f"no partner matches '{ref}' (use its id, name or country/party id such as DE/MSP)")
 
 

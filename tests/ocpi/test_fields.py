@@ -1,0 +1,204 @@
+"""OCPI types (types.asciidoc): DateTime parsing/formatting, string/CiString validation, numbers as Decimal."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from rest_framework import serializers
+
+from roaming.ocpi.datetimes import format_datetime, parse_datetime, utcnow
+from roaming.ocpi.exceptions import flatten_errors
+from roaming.ocpi.fields import (
+    CiStringField,
+    OcpiDateTimeField,
+    OcpiDecimalField,
+    OcpiStringField,
+    cistring_equal,
+    validate_cistring,
+    validate_ocpi_string,
+)
+
+NOON = datetime(2024, 1, 31, 12, 0, 0, tzinfo=UTC)
+
+
+# --- DateTime -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-01-31T12:00:00Z", NOON),
+        ("2024-01-31T12:00:00z", NOON),
+        ("2024-01-31T12:00:00+00:00", NOON),
+        ("2024-01-31T12:00:00", NOON),  # no designator means UTC
+        ("2024-01-31T14:00:00+02:00", NOON),  # converted to UTC
+        ("2024-01-31T07:00:00-0500", NOON),
+        ("2024-01-31 12:00:00Z", NOON),
+        ("2024-01-31T12:00Z", NOON),
+        (" 2024-01-31T12:00:00Z ", NOON),
+        ("2024-01-31T12:00:00.2Z", NOON.replace(microsecond=200_000)),
+        ("2024-01-31T12:00:00.123Z", NOON.replace(microsecond=123_000)),
+        ("2024-01-31T12:00:00.123456789Z", NOON.replace(microsecond=123_456)),
+    ],
+)
+def test_parse_datetime_is_lenient(raw, expected):
+    parsed = parse_datetime(raw)
+
+    assert parsed == expected
+    assert parsed.tzinfo == UTC
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "yesterday", "2024-01-31", "2024-02-30T12:00:00Z", "2024-01-31T25:00:00Z", "2024-01-31T12:00:00+2"]
+)
+def test_parse_datetime_refuses_garbage_with_a_reason(raw):
+    with pytest.raises(ValueError, match="DateTime|not a valid date"):
+        parse_datetime(raw)
+
+
+@pytest.mark.parametrize("raw", [None, 1706702400, NOON])
+def test_parse_datetime_refuses_non_strings(raw):
+    with pytest.raises(ValueError, match="expected a DateTime string"):
+        parse_datetime(raw)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (NOON, "2024-01-31T12:00:00Z"),
+        (NOON.replace(microsecond=999_999), "2024-01-31T12:00:00Z"),
+        (datetime(2024, 1, 31, 14, 0, tzinfo=timezone(timedelta(hours=2))), "2024-01-31T12:00:00Z"),
+        (datetime(2024, 1, 31, 12, 0), "2024-01-31T12:00:00Z"),  # naive: taken as UTC
+        (None, None),
+    ],
+)
+def test_format_datetime_is_strict(value, expected):
+    assert format_datetime(value) == expected
+
+
+def test_format_then_parse_roundtrips():
+    now = utcnow().replace(microsecond=0)
+
+    assert now.tzinfo == UTC
+    assert parse_datetime(format_datetime(now)) == now
+
+
+def test_datetime_field():
+    field = OcpiDateTimeField()
+
+    assert field.to_internal_value("2024-01-31T14:00:00+02:00") == NOON
+    assert field.to_representation(NOON) == "2024-01-31T12:00:00Z"
+    with pytest.raises(serializers.ValidationError) as caught:
+        field.to_internal_value("noon")
+    assert "'noon' is not an RFC 3339 DateTime" in str(caught.value.detail[0])
+
+
+# --- string / CiString -------------------------------------------------------------------------------------------
+
+
+def test_ocpi_string_accepts_printable_utf8_up_to_its_length():
+    validate_ocpi_string("Laadpaal Zuid – €0,25/kWh ✓", 30)
+    validate_ocpi_string("x" * 5, 5)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("x" * 6, "at most 5 characters allowed, got 6"),
+        ("a\nb", "control characters"),
+        ("a\tb", "control characters"),
+        ("a\x7fb", "control characters"),
+    ],
+)
+def test_ocpi_string_refuses(value, message):
+    with pytest.raises(ValidationError, match=message):
+        validate_ocpi_string(value, 5)
+
+
+def test_cistring_accepts_printable_ascii():
+    validate_cistring("Ab-12 ~", 7)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("ABCD", "at most 3 characters"), ("é", "printable ASCII"), ("a\nb", "printable ASCII")]
+)
+def test_cistring_refuses(value, message):
+    with pytest.raises(ValidationError, match=message):
+        validate_cistring(value, 3)
+
+
+def test_cistring_equal_ignores_case():
+    assert cistring_equal("nl", "NL")
+    assert cistring_equal(None, "")
+    assert not cistring_equal("NL", "DE")
+
+
+def test_cistring_field_keeps_case_unless_asked_to_upper():
+    assert CiStringField(36).to_internal_value("Loc-1") == "Loc-1"
+    assert CiStringField(2, upper=True).to_internal_value("nl") == "NL"
+    assert CiStringField(36).to_internal_value(" padded ") == " padded "  # no silent trimming of identifiers
+    with pytest.raises(serializers.ValidationError, match="at most 2 characters"):
+        CiStringField(2).to_internal_value("NLD")
+
+
+def test_string_field_validates():
+    field = OcpiStringField(10)
+
+    assert field.to_internal_value("Zuid €") == "Zuid €"
+    with pytest.raises(serializers.ValidationError, match="at most 10 characters"):
+        field.to_internal_value("x" * 11)
+    with pytest.raises(serializers.ValidationError, match="control characters"):
+        field.to_internal_value("a\r\nb")
+
+
+# --- number -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(Decimal("0.25"), Decimal("0.25")), (11, Decimal("11")), ("12.5", Decimal("12.5")), (0.1, Decimal("0.1"))],
+)
+def test_decimal_field_parses_numbers_and_numeric_strings(raw, expected):
+    value = OcpiDecimalField().to_internal_value(raw)
+
+    assert value == expected
+    assert isinstance(value, Decimal)
+
+
+@pytest.mark.parametrize("raw", [True, "abc", "NaN", "Infinity", None, [1]])
+def test_decimal_field_refuses_non_numbers(raw):
+    with pytest.raises(serializers.ValidationError, match="a number is required"):
+        OcpiDecimalField().to_internal_value(raw)
+
+
+def test_decimal_field_can_refuse_negatives():
+    assert OcpiDecimalField().to_internal_value(-1) == Decimal("-1")
+    with pytest.raises(serializers.ValidationError, match="must not be negative"):
+        OcpiDecimalField(allow_negative=False).to_internal_value("-0.01")
+
+
+def test_decimal_field_representation():
+    field = OcpiDecimalField()
+
+    assert field.to_representation(Decimal("0.2500")) == Decimal("0.2500")
+    assert field.to_representation(1.5) == Decimal("1.5")
+
+
+# --- Error messages ---------------------------------------------------------------------------------------------
+
+
+def test_flatten_errors_names_nested_fields_in_both_drf_shapes():
+    as_dict = {"evses": {0: {"connectors": {1: {"max_voltage": ["This field is required."]}}}}}
+    as_list = {"evses": [{"connectors": [{}, {"max_voltage": ["This field is required."]}]}]}
+
+    expected = ["evses[0].connectors[1].max_voltage: This field is required."]
+    assert flatten_errors(as_dict) == expected
+    assert flatten_errors(as_list) == expected
+
+
+def test_flatten_errors_non_field_and_plain_messages():
+    assert flatten_errors({"non_field_errors": ["bad object"]}) == ["bad object"]
+    assert flatten_errors({"tariff": {"non_field_errors": ["bad tariff"]}}) == ["tariff: bad tariff"]
+    assert flatten_errors(["one", "two"]) == ["one", "two"]
+    assert flatten_errors({"a": ["x"], "b": ["y", "z"]}) == ["a: x", "b: y", "b: z"]

@@ -1,0 +1,264 @@
+"""The OCPI traffic log: inbound calls written by the middleware, pruning, and its admin."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from roaming.ocpi.admin import TrafficLogAdmin
+from roaming.ocpi.models import TrafficLog
+from roaming.ocpi.tasks import traffic_log_prune_task
+from roaming.ocpi.traffic import cut, ocpi_status_of, redact_headers, traffic_prune, traffic_record
+from roaming.partners.models import Partner
+from tests.conftest import auth
+
+pytestmark = pytest.mark.django_db
+
+
+def log(**fields) -> TrafficLog:
+    fields.setdefault("direction", TrafficLog.Direction.INBOUND)
+    fields.setdefault("method", "GET")
+    fields.setdefault("url", "http://testserver/ocpi/versions")
+    return TrafficLog.objects.create(**fields)
+
+
+def age(entry: TrafficLog, days: float) -> None:
+    TrafficLog.objects.filter(pk=entry.pk).update(created_at=timezone.now() - timedelta(days=days))
+
+
+# --- Inbound -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.urls("tests.ocpi.urls")
+def test_inbound_call_is_logged_with_partner_module_status_and_ids(client, registered_partner):
+    partner, token = registered_partner
+
+    client.get("/ocpi/test/locations?x=1", HTTP_X_REQUEST_ID="req-7", HTTP_X_CORRELATION_ID="corr-7", **auth(token))
+
+    entry = TrafficLog.objects.get()
+    assert entry.direction == TrafficLog.Direction.INBOUND
+    assert entry.partner == partner
+    assert entry.module == "locations"
+    assert entry.method == "GET"
+    assert entry.url == "http://testserver/ocpi/test/locations?x=1"
+    assert (entry.http_status, entry.ocpi_status) == (200, 1000)
+    assert (entry.request_id, entry.correlation_id) == ("req-7", "corr-7")
+    assert entry.request_headers["Authorization"] == "<redacted>"
+    assert '"status_code":1000' in entry.response_body
+    assert entry.succeeded
+
+
+@pytest.mark.urls("tests.ocpi.urls")
+def test_inbound_refusal_is_logged_with_its_message_and_body(client, registered_partner, settings):
+    settings.OCPI_TRAFFIC_LOG_BODY_LIMIT = 30
+    partner, token = registered_partner
+    payload = '{"id": "LOC1", "padding": "' + "p" * 100 + '"}'
+
+    client.post("/ocpi/test/validate", payload, content_type="application/json", **auth(token))
+
+    entry = TrafficLog.objects.get()
+    assert entry.partner == partner
+    assert entry.method == "POST"
+    assert (entry.http_status, entry.ocpi_status) == (200, 2001)
+    assert "country_code: This field is required." in entry.status_message
+    assert entry.request_body.startswith('{"id": "LOC1", "padding": "ppp')
+    assert entry.request_body.endswith("more characters cut]")
+    assert not entry.succeeded
+
+
+def test_unauthenticated_call_is_logged_without_partner(client, registered_partner):
+    response = client.get("/ocpi/versions", HTTP_X_REQUEST_ID="anon-1", **auth("who-knows"))
+
+    assert response.status_code == 401
+    entry = TrafficLog.objects.get()
+    assert entry.partner is None
+    assert (entry.http_status, entry.ocpi_status) == (401, 2000)
+    assert entry.request_id == "anon-1"
+    assert entry.module == "versions"
+    assert "who-knows" not in str(entry.request_headers)
+
+
+def test_non_ocpi_requests_are_not_logged(client):
+    client.get("/health")
+
+    assert not TrafficLog.objects.exists()
+
+
+def test_an_over_long_method_does_not_break_the_answer(client, registered_partner):
+    _, token = registered_partner
+
+    response = client.generic("VERSION-CONTROL", "/ocpi/versions", **auth(token))
+
+    assert response.status_code == 405
+    assert response.json()["status_code"] == 2000
+    assert TrafficLog.objects.get().method == "VERSION-"
+
+
+def test_a_failing_log_write_never_breaks_the_surrounding_transaction(registered_partner, caplog):
+    partner, _ = registered_partner
+
+    with transaction.atomic():
+        entry = traffic_record(direction="IN", method="GET", url="http://x/ocpi/versions", module="m" * 200)
+        # the caller's transaction is still usable
+        assert Partner.objects.filter(pk=partner.pk).exists()
+
+    assert entry is None
+    assert "could not write the traffic log" in caplog.text
+
+
+# --- Helpers ------------------------------------------------------------------------------------------------------
+
+
+def test_cut_keeps_short_bodies_and_marks_cut_ones(settings):
+    settings.OCPI_TRAFFIC_LOG_BODY_LIMIT = 5
+
+    assert cut(b"abc") == "abc"
+    assert cut(None) == ""
+    assert cut("abcdefgh") == "abcde... [3 more characters cut]"
+    assert cut(b"\xff\xfeab") == "\ufffd\ufffdab"
+
+
+def test_redact_headers():
+    assert redact_headers({"Authorization": "Token x", "Cookie": "s=1", "X-Request-ID": "r"}) == {
+        "Authorization": "<redacted>",
+        "Cookie": "<redacted>",
+        "X-Request-ID": "r",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"status_code": 2001, "status_message": "bad"}', (2001, "bad")),
+        (b'{"status_code": "2001"}', (None, "")),
+        (b"<html>", (None, "")),
+        (b"[]", (None, "")),
+        (None, (None, "")),
+    ],
+)
+def test_ocpi_status_of(body, expected):
+    assert ocpi_status_of(body) == expected
+
+
+# --- Pruning ------------------------------------------------------------------------------------------------------
+
+
+def test_prune_deletes_only_entries_past_the_retention(settings):
+    settings.OCPI_TRAFFIC_LOG_RETENTION_DAYS = 30
+    old, borderline, recent = log(), log(), log()
+    age(old, 45)
+    age(borderline, 29.9)
+    age(recent, 1)
+
+    assert traffic_prune() == 1
+
+    assert set(TrafficLog.objects.values_list("pk", flat=True)) == {borderline.pk, recent.pk}
+
+
+def test_prune_with_an_explicit_age():
+    old, recent = log(), log()
+    age(old, 3)
+
+    assert traffic_prune(older_than_days=2) == 1
+    assert list(TrafficLog.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_prune_task_is_registered_under_its_scheduled_name(settings):
+    from config.celery import app
+
+    settings.OCPI_TRAFFIC_LOG_RETENTION_DAYS = 10
+    entries = [log() for _ in range(3)]
+    age(entries[0], 11)
+    age(entries[1], 20)
+
+    assert app.tasks["ocpi.traffic_log_prune"].delay().get() == 2
+    assert list(TrafficLog.objects.values_list("pk", flat=True)) == [entries[2].pk]
+
+
+def test_prune_task_takes_an_age():
+    entry = log()
+    age(entry, 3)
+
+    assert traffic_log_prune_task.delay(older_than_days=5).get() == 0
+    assert traffic_log_prune_task.delay(older_than_days=2).get() == 1
+
+
+def test_prune_is_scheduled_daily_in_beat():
+    from django_celery_beat.models import PeriodicTask
+
+    assert PeriodicTask.objects.filter(task="ocpi.traffic_log_prune", enabled=True).exists()
+
+
+# --- Admin --------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def outcomes(registered_partner):
+    partner, _ = registered_partner
+    return {
+        "ok": log(http_status=200, ocpi_status=1000, partner=partner),
+        "ok-no-envelope": log(http_status=204),
+        "client": log(http_status=200, ocpi_status=2001, partner=partner),
+        "client-http": log(http_status=401, ocpi_status=2000),
+        "server": log(http_status=200, ocpi_status=3001, direction="OUT", partner=partner),
+        "server-http": log(http_status=500, ocpi_status=3000),
+        "transport": log(http_status=None, direction="OUT", error="ConnectTimeout", url="http://p.invalid/x"),
+    }
+
+
+def test_admin_changelist_renders(admin_client, outcomes):
+    response = admin_client.get("/admin/ocpi/trafficlog/")
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == len(outcomes)
+    assert b"no answer" in response.content
+    assert b"http://p.invalid/x" in response.content
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        ("ok", {"ok", "ok-no-envelope"}),
+        ("client", {"client", "client-http"}),
+        ("server", {"server", "server-http"}),
+        ("transport", {"transport"}),
+    ],
+)
+def test_admin_outcome_filter(admin_client, outcomes, outcome, expected):
+    response = admin_client.get("/admin/ocpi/trafficlog/", {"outcome": outcome})
+
+    assert response.status_code == 200
+    shown = {entry.pk for entry in response.context["cl"].result_list}
+    assert shown == {outcomes[name].pk for name in expected}
+
+
+def test_admin_search_by_request_id(admin_client, outcomes):
+    TrafficLog.objects.filter(pk=outcomes["client"].pk).update(request_id="find-me-123")
+
+    response = admin_client.get("/admin/ocpi/trafficlog/", {"q": "find-me-123"})
+
+    assert [e.pk for e in response.context["cl"].result_list] == [outcomes["client"].pk]
+
+
+def test_admin_detail_page_is_read_only(admin_client, outcomes):
+    entry = outcomes["client"]
+
+    response = admin_client.get(f"/admin/ocpi/trafficlog/{entry.pk}/change/")
+
+    assert response.status_code == 200
+    assert b'name="_save"' not in response.content
+    assert admin_client.get("/admin/ocpi/trafficlog/add/").status_code == 403
+
+
+def test_admin_display_methods():
+    model_admin = TrafficLogAdmin(TrafficLog, None)
+    long_url = "http://p.example/" + "x" * 100
+
+    assert model_admin.short_url(TrafficLog(url="http://short")) == "http://short"
+    assert model_admin.short_url(TrafficLog(url=long_url)) == long_url[:77] + "..."
+    assert "1000" in model_admin.ocpi_status_badge(TrafficLog(http_status=200, ocpi_status=1000))
+    assert "#080" in model_admin.ocpi_status_badge(TrafficLog(http_status=200, ocpi_status=1000))
+    assert "#b00" in model_admin.ocpi_status_badge(TrafficLog(http_status=200, ocpi_status=2001))
+    assert model_admin.ocpi_status_badge(TrafficLog(http_status=200)) == "-"
+    assert "no answer" in model_admin.ocpi_status_badge(TrafficLog(http_status=None))
