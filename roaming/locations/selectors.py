@@ -6,6 +6,9 @@ CiString): ``location_id``, ``evse_uid`` and ``connector_id`` are compared case-
 ``party_id`` are stored upper-case and looked up upper-cased.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
 from roaming.locations.models import EVSE, Connector, Location
@@ -71,3 +74,16 @@ def connector_get(*, evse: EVSE, connector_id: str) -> Connector | None:
     for row in rows:
         row.evse = evse
     return _pick(rows, "connector_id", connector_id)
+
+
+def location_time_zone_for_cdr(cdr: Mapping[str, Any]) -> str | None:
+    """The time zone of the Location a CDR names (``country_code``/``party_id`` and ``cdr_location.id``), if we
+    hold it: tariff restrictions are evaluated in that local time (mod_tariffs.asciidoc)."""
+    location = cdr.get("cdr_location") or cdr.get("location") or {}
+    location_id = location.get("id") if isinstance(location, Mapping) else None
+    if not location_id:
+        return None
+    rows = Location.objects.filter(location_id__iexact=str(location_id))
+    if cdr.get("country_code") and cdr.get("party_id"):
+        rows = rows.filter(country_code__iexact=cdr["country_code"], party_id__iexact=cdr["party_id"])
+    return rows.values_list("time_zone", flat=True).first()

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 
 _DT_RE = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<frac>\.\d+)?(?P<tz>Z|z|[+-]\d{2}:?\d{2})?$"
+    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<frac>\.\d+)?(?P<tz>Z|z|[+ -]\d{2}:?\d{2})?$"
 )
 
 
@@ -31,7 +31,8 @@ def parse_datetime(value: str) -> datetime:
     time = match["time"] if match["time"].count(":") == 2 else match["time"] + ":00"
     frac = (match["frac"] or "")[:7]  # fromisoformat takes at most 6 digits
     frac = frac[:7] if len(frac) <= 7 else frac
-    tz = match["tz"] or "+00:00"
+    # An unencoded "+" in a query string arrives as a space: "…09 00:00" means "…09+00:00".
+    tz = (match["tz"] or "+00:00").replace(" ", "+")
     if tz in ("Z", "z"):
         tz = "+00:00"
     elif ":" not in tz:

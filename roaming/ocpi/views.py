@@ -24,6 +24,8 @@ class OcpiView(APIView):
     authentication_classes = [OcpiTokenAuthentication]
     permission_classes = [IsOcpiPartner]
     renderer_classes = [OcpiJSONRenderer]
+    # OCPI endpoints are specified by OCPI, not by our OpenAPI schema (which documents the internal CSMS API).
+    schema = None
     parser_classes = [OcpiJSONParser]
     content_negotiation_class = OcpiContentNegotiation
     #: module identifier, for routing headers and the traffic log

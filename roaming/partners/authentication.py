@@ -36,7 +36,7 @@ class PartnerCredentialsBackend:
                 # versions while our POST is in flight, but nothing more until the handshake completes.
                 kind = TokenKind.REGISTRATION
             elif partner.status not in _VALID_STATUS[kind]:
-                return None
+                continue  # the other reading of the header (plain vs Base64) may still match a live token
             # Touch at most once a minute: a write per request would cost more than the request.
             now = timezone.now()
             if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

@@ -202,3 +202,12 @@ def test_flatten_errors_non_field_and_plain_messages():
     assert flatten_errors({"tariff": {"non_field_errors": ["bad tariff"]}}) == ["tariff: bad tariff"]
     assert flatten_errors(["one", "two"]) == ["one", "two"]
     assert flatten_errors({"a": ["x"], "b": ["y", "z"]}) == ["a: x", "b: y", "b: z"]
+
+
+def test_an_unencoded_plus_offset_in_a_query_string_is_understood():
+    from datetime import UTC, datetime
+
+    from roaming.ocpi.datetimes import parse_datetime
+
+    # "?date_from=2024-01-01T10:00:00+02:00" unencoded reaches us with a space for the "+".
+    assert parse_datetime("2024-01-01T10:00:00 02:00") == datetime(2024, 1, 1, 8, 0, tzinfo=UTC)

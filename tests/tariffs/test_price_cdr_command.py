@@ -25,6 +25,7 @@ def write(tmp_path: Path, name: str, data) -> Path:
     return path
 
 
+@pytest.mark.django_db  # the CDR's location is looked up (and not found) for its time zone
 def test_spec_cdr_example_matches_its_own_cost():
     # cdr_example.json: 118 min 23 s of TIME under "€2.00/h, step 300 s, 10% VAT" (same as tariff_put_example).
     report = run(EXAMPLES / "tariff_put_example.json", EXAMPLES / "cdr_example.json")
@@ -117,3 +118,20 @@ def _broken(tmp_path: Path) -> Path:
     path = tmp_path / "broken.json"
     path.write_text("{not json")
     return path
+
+
+@pytest.mark.django_db
+def test_time_zone_defaults_to_the_cdr_locations_zone_from_the_database(tmp_path, capsys):
+    from tests.locations.factories import LocationFactory
+
+    LocationFactory(country_code="BE", party_id="BEC", location_id="LOC1", time_zone="Europe/Brussels")
+    cdr = json.loads((EXAMPLES / "cdr_example.json").read_text())
+    cdr.setdefault("cdr_location", {})["id"] = "LOC1"
+    cdr["country_code"], cdr["party_id"] = "BE", "BEC"
+    cdr["cdr_location"].pop("time_zone", None)
+    cdr_file = tmp_path / "cdr.json"
+    cdr_file.write_text(json.dumps(cdr))
+    call_command("price_cdr", str(EXAMPLES / "tariff_8_simple_025kwh.json"), str(cdr_file))
+    report = json.loads(capsys.readouterr().out)
+    assert report["time_zone"] == "Europe/Brussels"
+    assert report["time_zone_source"] == "resolver"

@@ -8,7 +8,8 @@ Time zone of the location (tariff restrictions are local time), first hit wins:
 
 1. ``--time-zone``;
 2. ``cdr_location.time_zone`` in the CDR JSON (not an OCPI 2.2.1 field, but handy in test files);
-3. ``Command.time_zone_resolver(cdr_dict) -> str | None`` when set (hook for a database lookup of the location);
+3. the time zone of the Location the CDR names, when we hold it (``Command.time_zone_resolver``, by default
+   ``roaming.locations.selectors.location_time_zone_for_cdr``);
 4. ``UTC``.
 
 Prints JSON: ``recomputed`` (``total_cost``, ``total_fixed_cost``, ``total_energy_cost``, ``total_time_cost``,
@@ -27,6 +28,7 @@ from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError
 
+from roaming.locations.selectors import location_time_zone_for_cdr
 from roaming.tariffs.pricing import (
     TariffParseError,
     compare_with_cdr,
@@ -59,8 +61,10 @@ def _json_default(value: Any) -> Any:
 class Command(BaseCommand):
     help = "Recompute an OCPI CDR's cost from its charging periods under a tariff and show the differences."
 
-    # Optional hook consulted after --time-zone and cdr_location.time_zone: maps the CDR dict to an IANA zone name.
-    time_zone_resolver: ClassVar[Callable[[Mapping[str, Any]], str | None] | None] = None
+    # Consulted after --time-zone and cdr_location.time_zone: maps the CDR dict to an IANA zone name.
+    time_zone_resolver: ClassVar[Callable[[Mapping[str, Any]], str | None] | None] = staticmethod(
+        location_time_zone_for_cdr
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("tariff", help="OCPI Tariff JSON file")
@@ -79,7 +83,7 @@ class Command(BaseCommand):
             parsed = parse_tariff(tariff_data)
         except TariffParseError as exc:
             raise CommandError(f"invalid tariff: {exc}")
-        resolver = type(self).time_zone_resolver
+        resolver = self.time_zone_resolver  # a staticmethod: the plain function
         try:
             zone, source = resolve_time_zone(cdr_data, time_zone, resolver)
             result = price_cdr(
