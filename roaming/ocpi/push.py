@@ -17,6 +17,7 @@ delivers them in order per object, and a periodic task re-queues whatever is due
 import logging
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -34,6 +35,16 @@ logger = logging.getLogger("roaming.ocpi.push")
 LOCK_SECONDS = 300
 
 
+@dataclass(frozen=True)
+class PushItem:
+    """One change to announce: ``path`` is relative to the partner's RECEIVER endpoint of the module."""
+
+    object_key: str
+    method: str
+    path: str
+    body: dict | None
+
+
 def push_enqueue(
     *, module: str, object_key: str, method: str, path: str, body: dict | None, version: str = "2.2.1"
 ) -> int:
@@ -41,28 +52,40 @@ def push_enqueue(
 
     Call it inside the transaction that changes the data, so the change and its pushes commit together.
     """
-    partner_ids = directory().receivers(module)
+    return push_enqueue_many(module=module, items=[PushItem(object_key, method, path, body)], version=version)
+
+
+def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2.1") -> int:
+    """``push_enqueue`` for many changes at once (imports, bulk tariff assignment): the receivers are looked up once
+    and every message is written in one bulk insert."""
+    partner_ids = directory().receivers(module) if items else []
     if not partner_ids:
         return 0
+    now = timezone.now()
     messages = OutboxMessage.objects.bulk_create(
-        OutboxMessage(
-            partner_id=pid,
-            version=version,
-            module=module,
-            object_key=object_key,
-            method=method.upper(),
-            path=path,
-            body=body,
-            next_attempt_at=timezone.now(),
-        )
-        for pid in partner_ids
+        [
+            OutboxMessage(
+                partner_id=pid,
+                version=version,
+                module=module,
+                object_key=item.object_key,
+                method=item.method.upper(),
+                path=item.path,
+                body=item.body,
+                next_attempt_at=now,
+            )
+            for item in items
+            for pid in partner_ids
+        ],
+        batch_size=1000,
     )
+    keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
 
     def schedule():
         from roaming.ocpi.tasks import outbox_deliver_task
 
-        for message in messages:
-            outbox_deliver_task.delay(message.partner_id, module, object_key)
+        for partner_id, object_key in keys:
+            outbox_deliver_task.delay(partner_id, module, object_key)
 
     transaction.on_commit(schedule)
     return len(messages)

@@ -31,7 +31,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
 from roaming.locations.models import EVSE, Connector, Location
-from roaming.locations.services.own import location_push_own, now_second
+from roaming.locations.services.own import locations_push_own, now_second
 from roaming.ocpi.exceptions import flatten_errors
 from roaming.ocpi.push import push_enqueue
 from roaming.partners.models import PartnerRole
@@ -340,8 +340,7 @@ def _change_connectors(*, tariff: Tariff, connectors, change: Callable[[list], l
         location_ids = {row.evse.location_id for row in changed}
         EVSE.objects.filter(pk__in=evse_ids).update(last_updated=now, updated_at=clock)
         Location.objects.filter(pk__in=location_ids).update(last_updated=now, updated_at=clock)
-        for location in Location.objects.filter(pk__in=location_ids).order_by("pk"):
-            location_push_own(location)
+        locations_push_own(location_ids)
     logger.info("tariff %s: %s connector(s) in %s location(s) changed", tariff, len(changed), len(location_ids))
     return len(changed)
 

@@ -59,6 +59,7 @@ class Instance:
     database_url: str
     redis_url: str
     workdir: Path
+    queue: str = ""
     port: int = field(default_factory=free_port)
     processes: list = field(default_factory=list)
 
@@ -79,7 +80,7 @@ class Instance:
                 "DATABASE_URL": self.database_url,
                 "DATABASE_CONN_MAX_AGE": "0",
                 "REDIS_URL": self.redis_url,
-                "CELERY_TASK_DEFAULT_QUEUE": f"roaming-{self.name}",
+                "CELERY_TASK_DEFAULT_QUEUE": self.queue,
                 "SECRET_KEY": f"e2e-secret-{self.name}-0123456789abcdefghijklmnopqrstuvwxyz",
                 "OCPI_BASE_URL": self.base_url,
                 "OCPI_COUNTRY_CODE": self.country_code,
@@ -166,6 +167,12 @@ class Instance:
             time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not come up:\n{self.logs()}")
 
+    def purge_queue(self) -> None:
+        """Drop tasks a previous run left in this instance's queue (other runs use other queues)."""
+        import redis
+
+        redis.Redis.from_url(self.redis_url).delete(self.queue)
+
     def stop_process(self, label: str) -> None:
         for entry in list(self.processes):
             name, proc, log = entry
@@ -228,7 +235,9 @@ class Pair:
         self.workdir = Path(tempfile.mkdtemp(prefix="roaming-e2e-"))
         redis_base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
         self.database_url = database_url
-        self.template = template = "roaming_e2e_template"
+        # Names derive from DATABASE_URL's database, so runs against different databases never collide.
+        prefix = database_url.rsplit("/", 1)[1].split("?")[0] or "roaming"
+        self.template = template = f"{prefix}_e2e_template"
         template_url = recreate_database(database_url, template)
         migrate = subprocess.run(
             [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
@@ -244,7 +253,7 @@ class Pair:
             country_code="NL",
             party_id="CPO",
             roles="CPO",
-            database_url=recreate_database(database_url, "roaming_e2e_cpo", template),
+            database_url=recreate_database(database_url, f"{prefix}_e2e_cpo", template),
             redis_url=f"{redis_base}/1",
             workdir=self.workdir,
         )
@@ -253,23 +262,19 @@ class Pair:
             country_code="DE",
             party_id="MSP",
             roles="EMSP",
-            database_url=recreate_database(database_url, "roaming_e2e_emsp", template),
+            database_url=recreate_database(database_url, f"{prefix}_e2e_emsp", template),
             redis_url=f"{redis_base}/2",
             workdir=self.workdir,
         )
         for instance in (self.cpo, self.emsp):
-            import redis
-
-            redis.Redis.from_url(instance.redis_url).flushdb()
+            instance.purge_queue()
 
     def reset(self) -> None:
         """Stop both instances, give them fresh databases and empty queues, start them again."""
-        import redis
-
         for instance in (self.cpo, self.emsp):
             instance.stop()
             recreate_database(self.database_url, instance.database_url.rsplit("/", 1)[1], self.template)
-            redis.Redis.from_url(instance.redis_url).flushdb()
+            instance.purge_queue()
         self.start()
 
     def start(self) -> None:

@@ -152,15 +152,19 @@ def receiving_partner(db):
 
 @pytest.fixture
 def push_spy(monkeypatch):
-    """Record every ``location_push_own`` call (location ids, in order) and still run the real service."""
+    """Record every location pushed by ``locations_push_own`` (which ``location_push_own`` also goes through), as
+    location ids in order, and still run the real service."""
+    from roaming.locations.models import Location
     from roaming.locations.services import own
 
     calls: list[str] = []
-    real = own.location_push_own
+    real = own.locations_push_own
 
-    def spy(location):
-        calls.append(location.location_id)
-        return real(location)
+    def spy(locations, **kwargs):
+        pks = [getattr(item, "pk", item) for item in locations]
+        names = dict(Location.objects.filter(pk__in=pks).values_list("pk", "location_id"))
+        calls.extend(names[pk] for pk in pks)
+        return real(locations, **kwargs)
 
-    monkeypatch.setattr(own, "location_push_own", spy)
+    monkeypatch.setattr(own, "locations_push_own", spy)
     return calls

@@ -176,3 +176,13 @@ def test_outbox_admin_lists_and_retries(admin_client, stub_server, receiver):
     assert "NL/EXA/LOC1" in page.content.decode()
     partner_page = admin_client.get(reverse("admin:partners_partner_change", args=[receiver.pk])).content.decode()
     assert "1 failed" in partner_page
+
+
+def test_enqueue_many_writes_in_bulk_for_every_receiver(stub_server, receiver, django_assert_max_num_queries):
+    from roaming.ocpi.push import PushItem, push_enqueue_many
+
+    registered_partner_with_token(party_id="TWO", endpoints=[("locations", "RECEIVER", f"{stub_server.url}/two")])
+    items = [PushItem(f"NL/EXA/L{i}", "PUT", f"NL/EXA/L{i}", {"id": f"L{i}"}) for i in range(300)]
+    with django_assert_max_num_queries(3):  # receivers, bulk insert (1000 per batch)
+        assert push_enqueue_many(module="locations", items=items) == 600
+    assert OutboxMessage.objects.filter(status="pending").count() == 600

@@ -910,8 +910,7 @@ def chargers_import_csv(*, file, good_rows_only: bool = False, dry_run: bool = F
     try:
         with transaction.atomic():
             _apply(plan)
-            for location in plan.push:
-                own.location_push_own(location)
+            own.locations_push_own(plan.push)
     except IntegrityError:
         # A uid or internal_id the checks did not foresee (typically a concurrent change): nothing is written.
         raise StateConflict(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from roaming.locations.choices import Status
 from roaming.locations.models import EVSE, Location
 from roaming.ocpi.datetimes import format_datetime
-from roaming.ocpi.push import push_enqueue
+from roaming.ocpi.push import PushItem, push_enqueue, push_enqueue_many
 
 MODULE = "locations"
 
@@ -39,16 +39,21 @@ def location_push_own(location: Location) -> int:
 
     Call inside the transaction that changed it. Returns the number of outbox messages written.
     """
+    return locations_push_own([location.pk])
+
+
+def locations_push_own(location_ids, *, chunk: int = 500) -> int:
+    """PUT many of our locations at once (imports, bulk tariff assignment): rendered in chunks with one prefetch
+    per chunk, written to the outbox in bulk. Returns the number of outbox messages written."""
     from roaming.locations.ocpi.render import location_to_ocpi
 
-    fresh = Location.objects.prefetch_related("evses__connectors").get(pk=location.pk)
-    return push_enqueue(
-        module=MODULE,
-        object_key=_object_key(fresh),
-        method="PUT",
-        path=_object_key(fresh),
-        body=location_to_ocpi(fresh),
-    )
+    ids = sorted({getattr(pk, "pk", pk) for pk in location_ids})
+    written = 0
+    for start in range(0, len(ids), chunk):
+        rows = Location.objects.filter(pk__in=ids[start : start + chunk]).prefetch_related("evses__connectors")
+        items = [PushItem(_object_key(row), "PUT", _object_key(row), location_to_ocpi(row)) for row in rows]
+        written += push_enqueue_many(module=MODULE, items=items)
+    return written
 
 
 def evse_push_own(evse: EVSE) -> int:
