@@ -1,6 +1,9 @@
 """Writing the traffic log (see ``roaming.ocpi.models.TrafficLog``)."""
 
+import contextlib
+import json
 import logging
+import re
 
 from django.conf import settings
 from django.db import transaction
@@ -17,9 +20,14 @@ _REDACTED_HEADERS = {"authorization", "cookie"}
 def cut(body: bytes | str | None) -> str:
     if not body:
         return ""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     limit = settings.OCPI_TRAFFIC_LOG_BODY_LIMIT
-    return text if len(text) <= limit else f"{text[:limit]}... [{len(text) - limit} more characters cut]"
+    if isinstance(body, bytes):
+        # Decode only what can be kept (a UTF-8 character is at most 4 bytes): a page of 1,000 locations is ~2 MB.
+        text = body[: limit * 4].decode("utf-8", errors="replace")
+        if len(body) <= limit:
+            return text
+        return f"{text[:limit]}... [{len(body) - len(text[:limit].encode())} more bytes cut]"
+    return body if len(body) <= limit else f"{body[:limit]}... [{len(body) - limit} more characters cut]"
 
 
 def redact_headers(headers) -> dict[str, str]:
@@ -29,9 +37,30 @@ def redact_headers(headers) -> dict[str, str]:
     return out
 
 
+_STATUS_CODE = re.compile(rb'"status_code"\s*:\s*(\d+)')
+_STATUS_MESSAGE = re.compile(rb'"status_message"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_FULL_PARSE_LIMIT = 65_536
+
+
 def ocpi_status_of(body: bytes | str | None) -> tuple[int | None, str]:
-    """Read status_code / status_message from an envelope body without failing on garbage."""
+    """Read status_code / status_message from an envelope body without failing on garbage.
+
+    A large body (a page of locations) is not parsed whole to find two fields: the envelope's own keys sit at its
+    end (ours) or its start (some partners'), so those windows are searched.
+    """
     if not body:
+        return None, ""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    if len(raw) > _FULL_PARSE_LIMIT:
+        for window in (raw[-4096:], raw[:4096]):
+            code = _STATUS_CODE.search(window)
+            if code:
+                message = _STATUS_MESSAGE.search(window)
+                text = ""
+                if message:
+                    with contextlib.suppress(ValueError):
+                        text = json.loads(b'"' + message.group(1) + b'"')
+                return int(code.group(1)), str(text)[:2000]
         return None, ""
     try:
         parsed = loads(body)

@@ -63,7 +63,7 @@ def test_inbound_refusal_is_logged_with_its_message_and_body(client, registered_
     assert (entry.http_status, entry.ocpi_status) == (200, 2001)
     assert "country_code: This field is required." in entry.status_message
     assert entry.request_body.startswith('{"id": "LOC1", "padding": "ppp')
-    assert entry.request_body.endswith("more characters cut]")
+    assert entry.request_body.endswith("more bytes cut]")
     assert not entry.succeeded
 
 
@@ -262,3 +262,17 @@ def test_admin_display_methods():
     assert "#b00" in model_admin.ocpi_status_badge(TrafficLog(http_status=200, ocpi_status=2001))
     assert model_admin.ocpi_status_badge(TrafficLog(http_status=200)) == "-"
     assert "no answer" in model_admin.ocpi_status_badge(TrafficLog(http_status=None))
+
+
+def test_status_of_a_large_body_is_read_without_parsing_it_whole():
+    from roaming.ocpi.traffic import cut, ocpi_status_of
+
+    big = b'{"data":[' + b",".join(b'{"id":"L%d"}' % i for i in range(20000)) + b'],"status_code":1000,'
+    big += b'"status_message":"All \\"good\\"","timestamp":"2026-01-01T00:00:00Z"}'
+    assert len(big) > 100_000
+    assert ocpi_status_of(big) == (1000, 'All "good"')
+    head_first = b'{"status_code":2001,"status_message":"bad","data":[' + b"1," * 40000 + b"1]}"
+    assert ocpi_status_of(head_first) == (2001, "bad")
+    assert ocpi_status_of(b"[" + b"1," * 40000 + b"1]") == (None, "")
+    kept = cut(big)
+    assert kept.startswith('{"data":[{"id":"L0"}') and kept.endswith("more bytes cut]")

@@ -57,12 +57,15 @@ class LocationSenderListView(OcpiListView, LocationsView):
     date_field = "last_updated"
 
     def get_queryset(self):
-        return selectors.location_list(
-            own=True, country_code=settings.OCPI_COUNTRY_CODE, party_id=settings.OCPI_PARTY_ID
+        # Paginate primary keys only; the page is then read as light rows (see selectors.locations_for_render).
+        return (
+            selectors.location_list(own=True, country_code=settings.OCPI_COUNTRY_CODE, party_id=settings.OCPI_PARTY_ID)
+            .prefetch_related(None)
+            .values_list("pk", flat=True)
         )
 
     def serialize(self, items: list) -> list:
-        return [location_to_ocpi(location) for location in items]
+        return [location_to_ocpi(location) for location in selectors.locations_for_render(items)]
 
 
 class _SenderObjectView(LocationsView):
