@@ -71,6 +71,9 @@ class OutboxMessage(models.Model):
     method = models.CharField(max_length=6)
     path = models.CharField(max_length=400)
     body = models.JSONField(null=True, blank=True)
+    after_keys = models.JSONField(
+        default=list, blank=True, help_text="Object keys whose earlier pushes must be delivered first"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

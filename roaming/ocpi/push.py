@@ -6,7 +6,8 @@ partner in the same database transaction (nothing accepted is lost, even if Redi
 delivers them in order per object, and a periodic task re-queues whatever is due. Rules:
 
 * fan-out: partners whose version details list the module's RECEIVER endpoint (``directory().receivers``);
-* order: one delivery loop per (partner, module, object_key) at a time, guarded by a cache lock;
+* order: one delivery loop per (partner, module, object_key) at a time, guarded by a cache lock; a message may
+  also wait for earlier pushes of other objects (``after_keys``);
 * freshness: when several messages for one object are pending, a later PUT supersedes everything before it
   (a PUT is a full replacement), so a late retry never sends stale data;
 * retries: connection errors, HTTP 5xx/429/401 and OCPI 3xxx are retried with exponential backoff and jitter up to
@@ -43,16 +44,27 @@ class PushItem:
     method: str
     path: str
     body: dict | None
+    #: keys of other objects whose earlier pending pushes must reach the partner first (e.g. a tariff DELETE after
+    #: the location PUTs that unlinked it, as mod_tariffs.asciidoc requires)
+    after_keys: tuple[str, ...] = ()
 
 
 def push_enqueue(
-    *, module: str, object_key: str, method: str, path: str, body: dict | None, version: str = "2.2.1"
+    *,
+    module: str,
+    object_key: str,
+    method: str,
+    path: str,
+    body: dict | None,
+    version: str = "2.2.1",
+    after_keys: tuple[str, ...] = (),
 ) -> int:
     """Write one outbox message per receiving partner and schedule delivery after commit; return how many.
 
     Call it inside the transaction that changes the data, so the change and its pushes commit together.
     """
-    return push_enqueue_many(module=module, items=[PushItem(object_key, method, path, body)], version=version)
+    item = PushItem(object_key, method, path, body, tuple(after_keys))
+    return push_enqueue_many(module=module, items=[item], version=version)
 
 
 def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2.1") -> int:
@@ -72,6 +84,7 @@ def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2
                 method=item.method.upper(),
                 path=item.path,
                 body=item.body,
+                after_keys=list(item.after_keys),
                 next_attempt_at=now,
             )
             for item in items
@@ -149,9 +162,23 @@ def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
         now = timezone.now()
         if message.next_attempt_at and message.next_attempt_at > now:
             return f"waiting until {message.next_attempt_at.isoformat()}"
+        if message.after_keys and _earlier_pending(message):
+            message.next_attempt_at = now + timedelta(seconds=2)
+            message.save(update_fields=["next_attempt_at"])
+            _schedule_retry(message)
+            return "waiting for earlier pushes of related objects"
         if not _send(message):
             return f"delivered {delivered}, then retry later"
         delivered += 1
+
+
+def _earlier_pending(message: OutboxMessage) -> bool:
+    return OutboxMessage.objects.filter(
+        partner_id=message.partner_id,
+        object_key__in=message.after_keys,
+        status=OutboxMessage.Status.PENDING,
+        id__lt=message.id,
+    ).exists()
 
 
 def _send(message: OutboxMessage) -> bool:

@@ -31,7 +31,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
 from roaming.locations.models import EVSE, Connector, Location
-from roaming.locations.services.own import locations_push_own, now_second
+from roaming.locations.services.own import location_object_key, locations_push_own, now_second
 from roaming.ocpi.exceptions import flatten_errors
 from roaming.ocpi.push import push_enqueue
 from roaming.partners.models import PartnerRole
@@ -262,7 +262,9 @@ def tariff_delete_own(*, tariff: Tariff) -> int:
         unlinked = tariff_unassign_from_connectors(tariff=locked, connectors=connectors) if connectors else 0
         key = locked.object_key
         locked.delete()
-        push_enqueue(module=MODULE, object_key=key, method="DELETE", path=key, body=None)
+        # The DELETE waits until the location PUTs that unlinked the tariff have reached each partner.
+        location_keys = tuple(sorted({location_object_key(c.evse.location) for c in connectors}))
+        push_enqueue(module=MODULE, object_key=key, method="DELETE", path=key, body=None, after_keys=location_keys)
     return unlinked
 
 

@@ -186,3 +186,25 @@ def test_enqueue_many_writes_in_bulk_for_every_receiver(stub_server, receiver, d
     with django_assert_max_num_queries(3):  # receivers, bulk insert (1000 per batch)
         assert push_enqueue_many(module="locations", items=items) == 600
     assert OutboxMessage.objects.filter(status="pending").count() == 600
+
+
+def test_a_message_waits_for_earlier_pushes_of_the_objects_it_names(stub_server, receiver):
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (503, b"down"), (200, envelope()))
+    stub_server.route("DELETE", "/ocpi/2.2.1/emsp/locations/NL/EXA/T1", (200, envelope()))
+    enqueue()  # location PUT, fails first
+    push_enqueue(
+        module="locations",
+        object_key="NL/EXA/T1",
+        method="DELETE",
+        path="NL/EXA/T1",
+        body=None,
+        after_keys=("NL/EXA/LOC1",),
+    )
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+    assert outbox_deliver(receiver.pk, "locations", "NL/EXA/T1") == "waiting for earlier pushes of related objects"
+    assert not stub_server.calls("DELETE", "/ocpi/2.2.1/emsp/locations/NL/EXA/T1")
+
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
+    outbox_deliver(receiver.pk, "locations", "NL/EXA/T1")
+    assert [r.method for r in stub_server.requests] == ["PUT", "PUT", "DELETE"]

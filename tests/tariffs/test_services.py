@@ -207,7 +207,10 @@ def test_delete_own_unlinks_connectors_first_then_pushes_delete(emsp):
         ("locations", "PUT", f"NL/EXA/{location.location_id}"),
         ("tariffs", "DELETE", "NL/EXA/GONE"),
     ]
-    assert OutboxMessage.objects.get(module="tariffs").body is None
+    delete = OutboxMessage.objects.get(module="tariffs")
+    assert delete.body is None
+    # ...and the DELETE is held until that location PUT has reached the partner (mod_tariffs.asciidoc, DELETE).
+    assert delete.after_keys == [f"NL/EXA/{location.location_id}"]
 
 
 def test_delete_own_refuses_partner_tariffs():

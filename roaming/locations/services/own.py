@@ -30,8 +30,12 @@ def now_second() -> datetime:
     return timezone.now().replace(microsecond=0)
 
 
-def _object_key(location: Location) -> str:
+def location_object_key(location) -> str:
+    """The outbox ordering key (and receiver path) of a location: ``{country_code}/{party_id}/{id}``."""
     return f"{location.country_code}/{location.party_id}/{location.location_id}"
+
+
+_object_key = location_object_key
 
 
 def location_push_own(location: Location) -> int:
