@@ -25,43 +25,17 @@ from roaming.locations.services.imports import (
     geo_coordinate,
     time_zone_name,
 )
+from roaming.ocpi.admin_filters import OwnDataFilter
 from roaming.ocpi.fields import validate_cistring
 
 # --- list filters ---------------------------------------------------------------------------------------------
 
 
-class OwnershipFilter(admin.SimpleListFilter):
-    """Own data (we are the CPO) or data received from partners; "own" is the default, since that is what staff
-    edit."""
-
-    title = "data"
-    parameter_name = "data"
-    source_field = "source_partner"
-
-    def lookups(self, request, model_admin):
-        return [("own", "Own (we are the CPO)"), ("received", "Received from partners"), ("all", "All")]
-
-    def choices(self, changelist):
-        current = self.value() or "own"
-        for value, title in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or "own"
-        if value == "all":
-            return queryset
-        return queryset.filter(**{f"{self.source_field}__isnull": value == "own"})
-
-
-class EvseOwnershipFilter(OwnershipFilter):
+class EvseOwnershipFilter(OwnDataFilter):
     source_field = "location__source_partner"
 
 
-class ConnectorOwnershipFilter(OwnershipFilter):
+class ConnectorOwnershipFilter(OwnDataFilter):
     source_field = "evse__location__source_partner"
 
 
@@ -420,7 +394,7 @@ class LocationAdmin(_OwnDataAdmin):
     form = LocationAdminForm
     list_display = ["party", "location_id", "name", "city", "evse_count", "last_updated", "owner_display"]
     list_display_links = ["location_id"]
-    list_filter = [OwnershipFilter, "country", "parking_type", "publish"]
+    list_filter = [OwnDataFilter, "country", "parking_type", "publish"]
     list_select_related = ["source_partner"]
     search_fields = ["location_id", "name", "address", "city", "postal_code", "evses__evse_id", "evses__internal_id"]
     inlines = [EVSEInline]
@@ -496,25 +470,7 @@ class EVSEAdmin(_OwnDataAdmin):
     raw_id_fields = ["location"]
     inlines = [ConnectorInline]
     readonly_fields = ["last_updated", "created_at", "updated_at"]
-    fields = [
-        "location",
-        "uid",
-        "evse_id",
-        "internal_id",
-        "status",
-        "capabilities",
-        "physical_reference",
-        "floor_level",
-        "latitude",
-        "longitude",
-        "parking_restrictions",
-        "directions",
-        "images",
-        "status_schedule",
-        "last_updated",
-        "created_at",
-        "updated_at",
-    ]
+    fields = [*EVSEAdminForm.Meta.fields, "last_updated", "created_at", "updated_at"]
 
     def get_readonly_fields(self, request, obj=None):
         # EVSE.uid never changes, and EVSEs do not move between locations.

@@ -23,25 +23,10 @@ class LocationsConfig(AppConfig):
         """Sender (our CPO: partners pull our Locations) and Receiver (our eMSP: CPOs push theirs), each published
         only when we play that role (mod_locations.asciidoc, Interfaces and endpoints)."""
         from roaming.ocpi import registry
-        from roaming.ocpi.status import InterfaceRole
 
-        registry.register(
-            registry.OcpiEndpoint(
-                version="2.2.1",
-                identifier="locations",
-                role=InterfaceRole.SENDER,
-                path="cpo/locations",
-                urlconf="roaming.locations.ocpi.urls_sender",
-                party_role="CPO",
-            )
-        )
-        registry.register(
-            registry.OcpiEndpoint(
-                version="2.2.1",
-                identifier="locations",
-                role=InterfaceRole.RECEIVER,
-                path="emsp/locations",
-                urlconf="roaming.locations.ocpi.urls_receiver",
-                party_role="EMSP",
-            )
+        registry.register_data_module(
+            "locations",
+            owner_role="CPO",
+            sender_urlconf="roaming.locations.ocpi.urls_sender",
+            receiver_urlconf="roaming.locations.ocpi.urls_receiver",
         )

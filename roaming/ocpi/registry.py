@@ -47,6 +47,29 @@ def register(endpoint: OcpiEndpoint) -> None:
     _endpoints[(endpoint.version, endpoint.identifier, endpoint.role)] = endpoint
 
 
+def register_data_module(
+    identifier: str, *, owner_role: str, sender_urlconf: str, receiver_urlconf: str, version: str = "2.2.1"
+) -> None:
+    """Register both interfaces of a functional module: the SENDER, served by our side that owns the data
+    (``owner_role``, e.g. CPO for locations), at ``<owner>/<module>``, and the RECEIVER, served by our other side,
+    at ``<other>/<module>`` (version_information_endpoint.asciidoc: one platform may list a module twice)."""
+    other_role = "EMSP" if owner_role == "CPO" else "CPO"
+    for role, party_role, urlconf in (
+        ("SENDER", owner_role, sender_urlconf),
+        ("RECEIVER", other_role, receiver_urlconf),
+    ):
+        register(
+            OcpiEndpoint(
+                version=version,
+                identifier=identifier,
+                role=role,
+                path=f"{party_role.lower()}/{identifier}",
+                urlconf=urlconf,
+                party_role=party_role,
+            )
+        )
+
+
 def all_endpoints() -> list[OcpiEndpoint]:
     return sorted(_endpoints.values(), key=lambda e: (e.version, e.identifier, e.role))
 

@@ -20,6 +20,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.locations.choices import PowerType
 from roaming.locations.models import Location
+from roaming.ocpi.admin_filters import OwnDataFilter
 from roaming.ocpi.datetimes import format_datetime
 from roaming.ocpi.exceptions import flatten_errors
 from roaming.tariffs import pricing, selectors, services
@@ -28,32 +29,6 @@ from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
 from roaming.tariffs.ocpi.serializers import validate_tariff
 
 # --- list filters ---------------------------------------------------------------------------------------------
-
-
-class OwnershipFilter(admin.SimpleListFilter):
-    """Own tariffs (we are the CPO) or tariffs received from partners; "own" is the default, since that is what staff
-    edit."""
-
-    title = "data"
-    parameter_name = "data"
-
-    def lookups(self, request, model_admin):
-        return [("own", "Own (we are the CPO)"), ("received", "Received from partners"), ("all", "All")]
-
-    def choices(self, changelist):
-        current = self.value() or "own"
-        for value, title in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or "own"
-        if value == "all":
-            return queryset
-        return queryset.filter(source_partner__isnull=value == "own")
 
 
 # --- the tariff editor ------------------------------------------------------------------------------------------
@@ -209,7 +184,7 @@ class TariffAdminForm(forms.ModelForm):
 class TariffAdmin(admin.ModelAdmin):
     form = TariffAdminForm
     list_display = ["tariff_id", "party", "owner", "type", "currency", "in_words", "validity", "last_updated"]
-    list_filter = [OwnershipFilter, "type", "currency"]
+    list_filter = [OwnDataFilter, "type", "currency"]
     list_select_related = ["source_partner"]
     search_fields = ["tariff_id", "party_id", "country_code"]
     ordering = ["country_code", "party_id", "tariff_id"]

@@ -12,27 +12,12 @@ class TariffsConfig(AppConfig):
     def ready(self):
         from roaming.ocpi import registry
         from roaming.ocpi.pull import PullHandler, register_pull_handler
-        from roaming.ocpi.status import InterfaceRole
         from roaming.tariffs.services import tariffs_ingest_page
 
-        registry.register(
-            registry.OcpiEndpoint(
-                version="2.2.1",
-                identifier="tariffs",
-                role=InterfaceRole.SENDER,
-                path="cpo/tariffs",
-                urlconf="roaming.tariffs.ocpi.urls_sender",
-                party_role="CPO",
-            )
-        )
-        registry.register(
-            registry.OcpiEndpoint(
-                version="2.2.1",
-                identifier="tariffs",
-                role=InterfaceRole.RECEIVER,
-                path="emsp/tariffs",
-                urlconf="roaming.tariffs.ocpi.urls_receiver",
-                party_role="EMSP",
-            )
+        registry.register_data_module(
+            "tariffs",
+            owner_role="CPO",
+            sender_urlconf="roaming.tariffs.ocpi.urls_sender",
+            receiver_urlconf="roaming.tariffs.ocpi.urls_receiver",
         )
         register_pull_handler(PullHandler(module="tariffs", ingest=tariffs_ingest_page))
