@@ -59,7 +59,7 @@ class Instance:
     database_url: str
     redis_url: str
     workdir: Path
-    queue: str = ""
+    queue: str
     port: int = field(default_factory=free_port)
     processes: list = field(default_factory=list)
 
@@ -133,7 +133,7 @@ class Instance:
                 "config",
                 "worker",
                 "-Q",
-                f"roaming-{self.name}",
+                self.queue,
                 "-P",
                 "threads",
                 "-c",
@@ -256,6 +256,7 @@ class Pair:
             database_url=recreate_database(database_url, f"{prefix}_e2e_cpo", template),
             redis_url=f"{redis_base}/1",
             workdir=self.workdir,
+            queue=f"{prefix}-e2e-cpo",
         )
         self.emsp = Instance(
             name="emsp",
@@ -265,6 +266,7 @@ class Pair:
             database_url=recreate_database(database_url, f"{prefix}_e2e_emsp", template),
             redis_url=f"{redis_base}/2",
             workdir=self.workdir,
+            queue=f"{prefix}-e2e-emsp",
         )
         for instance in (self.cpo, self.emsp):
             instance.purge_queue()
