@@ -11,7 +11,8 @@ from tests.stub_server import StubServer
 
 def pytest_report_header(config):
     db = settings.DATABASES["default"]
-    where = f"{db.get('HOST') or 'local'}:{db.get('PORT') or ''}" if db.get("HOST") else str(db.get("NAME"))
+    name = db.get("TEST", {}).get("NAME") or f"test_{db.get('NAME')}"
+    where = f"{db.get('HOST')}:{db.get('PORT') or ''} ({name})" if db.get("HOST") else str(db.get("NAME"))
     redis = settings.REDIS_URL or "none (in-memory broker, eager tasks)"
     return [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {where}", f"redis: {redis}"]
 
