@@ -27,6 +27,12 @@ from roaming.locations.services.imports import (
 )
 from roaming.ocpi.admin_filters import OwnDataFilter
 from roaming.ocpi.fields import validate_cistring
+from roaming.ocpi.serializers import (
+    BusinessDetailsSerializer,
+    DisplayTextSerializer,
+    EnergyMixSerializer,
+    ImageSerializer,
+)
 
 # --- list filters ---------------------------------------------------------------------------------------------
 
@@ -71,12 +77,12 @@ class TariffIdFilter(admin.SimpleListFilter):
 # JSON fields validated with the OCPI serializers of the module, so staff cannot push what a partner would refuse.
 _JSON_CLASSES = {
     "opening_times": (ocpi_serializers.HoursSerializer, False),
-    "operator": (ocpi_serializers.BusinessDetailsSerializer, False),
-    "suboperator": (ocpi_serializers.BusinessDetailsSerializer, False),
-    "owner": (ocpi_serializers.BusinessDetailsSerializer, False),
-    "energy_mix": (ocpi_serializers.EnergyMixSerializer, False),
-    "directions": (ocpi_serializers.DisplayTextSerializer, True),
-    "images": (ocpi_serializers.ImageSerializer, True),
+    "operator": (BusinessDetailsSerializer, False),
+    "suboperator": (BusinessDetailsSerializer, False),
+    "owner": (BusinessDetailsSerializer, False),
+    "energy_mix": (EnergyMixSerializer, False),
+    "directions": (DisplayTextSerializer, True),
+    "images": (ImageSerializer, True),
     "related_locations": (ocpi_serializers.AdditionalGeoLocationSerializer, True),
     "publish_allowed_to": (ocpi_serializers.PublishTokenTypeSerializer, True),
     "status_schedule": (ocpi_serializers.StatusScheduleSerializer, True),

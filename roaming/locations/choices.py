@@ -2,6 +2,11 @@
 
 from django.db import models
 
+# Shared with other modules, defined once in roaming.ocpi; re-exported so existing imports keep working.
+from roaming.ocpi.choices import EnergySourceCategory as EnergySourceCategory
+from roaming.ocpi.choices import EnvironmentalImpactCategory as EnvironmentalImpactCategory
+from roaming.ocpi.choices import ImageCategory as ImageCategory
+
 
 class Status(models.TextChoices):
     AVAILABLE = "AVAILABLE"
@@ -125,32 +130,6 @@ class Facility(models.TextChoices):
     CARPOOL_PARKING = "CARPOOL_PARKING"
     FUEL_STATION = "FUEL_STATION"
     WIFI = "WIFI"
-
-
-class ImageCategory(models.TextChoices):
-    CHARGER = "CHARGER"
-    ENTRANCE = "ENTRANCE"
-    LOCATION = "LOCATION"
-    NETWORK = "NETWORK"
-    OPERATOR = "OPERATOR"
-    OTHER = "OTHER"
-    OWNER = "OWNER"
-
-
-class EnergySourceCategory(models.TextChoices):
-    NUCLEAR = "NUCLEAR"
-    GENERAL_FOSSIL = "GENERAL_FOSSIL"
-    COAL = "COAL"
-    GAS = "GAS"
-    GENERAL_GREEN = "GENERAL_GREEN"
-    SOLAR = "SOLAR"
-    WIND = "WIND"
-    WATER = "WATER"
-
-
-class EnvironmentalImpactCategory(models.TextChoices):
-    NUCLEAR_WASTE = "NUCLEAR_WASTE"
-    CARBON_DIOXIDE = "CARBON_DIOXIDE"
 
 
 class TokenType(models.TextChoices):

@@ -10,15 +10,14 @@ import pytest
 from roaming.locations.ocpi.serializers import (
     ConnectorPatchSerializer,
     ConnectorSerializer,
-    EnergyMixSerializer,
     EvsePatchSerializer,
     EvseSerializer,
-    GeoLocationSerializer,
     HoursSerializer,
     LocationPatchSerializer,
     LocationSerializer,
 )
 from roaming.ocpi.exceptions import flatten_errors
+from roaming.ocpi.serializers import EnergyMixSerializer, GeoLocationSerializer
 from tests.locations.conftest import EXAMPLES, example
 
 LOCATION_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("location_example*.json"))

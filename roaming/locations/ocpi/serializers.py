@@ -18,199 +18,40 @@ Parse leniently, emit strictly:
 Nested classes stored as JSON (Hours, EnergyMix, Image, DisplayText, ...) come out of validation as JSON-ready dicts
 in the spec's key order, without empty optional fields, DateTimes in the ``Z`` form and numbers as int/float, so the
 renderer can emit them untouched. Top-level ``last_updated`` values stay ``datetime`` (they are model columns).
+The fields, base classes and classes shared with other modules (DisplayText, GeoLocation, Image, BusinessDetails,
+EnergyMix) live in ``roaming.ocpi.serializers``.
 
 ``*PatchSerializer`` validate PATCH bodies (mod_locations.asciidoc, PATCH method): every field optional except
 ``last_updated``; ``null`` and ``[]`` mean "unchanged" (PATCH cannot remove data); nested objects (``evses``,
 ``connectors``, ``opening_times``...) present in a PATCH must be complete.
 """
 
-import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from rest_framework import serializers
 
 from roaming.locations import choices
-from roaming.ocpi.datetimes import format_datetime
-from roaming.ocpi.fields import CiStringField, OcpiDateTimeField, OcpiDecimalField, OcpiStringField
+from roaming.ocpi.fields import CiStringField, OcpiDateTimeField, OcpiStringField
+from roaming.ocpi.serializers import (
+    BusinessDetailsSerializer,
+    DisplayTextSerializer,
+    EnergyMixSerializer,
+    EnumField,
+    EnumListField,
+    GeoLocationSerializer,
+    HourMinuteField,
+    ImageSerializer,
+    JsonClassSerializer,
+    JsonDateTimeField,
+    OcpiObjectSerializer,
+    _optional,
+    _url,
+)
 
 MAX_INT = 2_147_483_647  # PositiveIntegerField's upper bound in PostgreSQL
 
-LATITUDE_RE = re.compile(r"-?[0-9]{1,2}\.[0-9]{5,7}")
-LONGITUDE_RE = re.compile(r"-?[0-9]{1,3}\.[0-9]{5,7}")
-HOUR_MINUTE_RE = re.compile(r"([0-1][0-9]|2[0-3]):[0-5][0-9]")
 
-
-# --- fields -----------------------------------------------------------------------------------------------------
-
-
-class EnumField(serializers.Field):
-    """An OCPI enum value, matched case-insensitively, returned in the spec's spelling.
-
-    ``lenient=True`` (optional informational values such as ``parking_type``): an unknown value reads as absent.
-    """
-
-    default_error_messages = {"invalid": "'{value}' is not a valid {name}", "type": "expected a string"}
-
-    def __init__(self, enum, *, lenient: bool = False, **kwargs):
-        self.enum = enum
-        self.lenient = lenient
-        self.lookup = {value.upper(): value for value in enum.values}
-        if len(self.lookup) != len(enum.values):  # would make case-insensitive matching ambiguous
-            raise ValueError(f"{enum.__name__} has values differing only in case")
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            if self.lenient:
-                return None
-            self.fail("type")
-        value = self.lookup.get(data.strip().upper())
-        if value is None and not self.lenient:
-            self.fail("invalid", value=data, name=self.enum.__name__)
-        return value
-
-    def to_representation(self, value):
-        return value
-
-
-class EnumListField(serializers.Field):
-    """A list (``*``) of an informational enum: case-insensitive, de-duplicated, unknown values dropped.
-
-    Used for Capability, Facility and ParkingRestriction, where one value we do not know must not cost the partner
-    its whole Location.
-    """
-
-    default_error_messages = {"type": "expected a list of strings"}
-
-    def __init__(self, enum, **kwargs):
-        self.enum = enum
-        self.lookup = {value.upper(): value for value in enum.values}
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):  # a single value where a list was expected
-            data = [data]
-        if not isinstance(data, list):
-            self.fail("type")
-        values: list[str] = []
-        for item in data:
-            value = self.lookup.get(item.strip().upper()) if isinstance(item, str) else None
-            if value is not None and value not in values:
-                values.append(value)
-        return values
-
-    def to_representation(self, value):
-        return value
-
-
-class CoordinateField(serializers.Field):
-    """A GeoLocation ``latitude``/``longitude``: a string matching the spec's regex, within WGS 84 range.
-
-    Numbers and other decimal notations are normalised: rounded to at most 7 decimals, padded to at least 5, and
-    shortened further if needed to fit the spec's string length (the spec's regex allows ``-12.3456789``, 11
-    characters, for a ``string(10)`` latitude; we keep the length and lose the 7th decimal in that corner case).
-    """
-
-    default_error_messages = {
-        "invalid": "'{value}' is not a decimal degree value such as {example}",
-        "range": "{value} is outside -{limit}..{limit}",
-    }
-
-    def __init__(self, *, regex: re.Pattern, limit: int, max_length: int, example: str, **kwargs):
-        self.regex = regex
-        self.limit = limit
-        self.max_length = max_length
-        self.example = example
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
-            self.fail("invalid", value=data, example=self.example)
-        text = data.strip() if isinstance(data, str) else str(data)
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            self.fail("invalid", value=data, example=self.example)
-        if not number.is_finite():
-            self.fail("invalid", value=data, example=self.example)
-        if abs(number) > self.limit:
-            self.fail("range", value=text, limit=self.limit)
-        if self.regex.fullmatch(text) and len(text) <= self.max_length:
-            return text
-        decimals = min(max(-number.as_tuple().exponent, 5), 7)
-        while True:
-            normalised = f"{number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN):f}"
-            if len(normalised) <= self.max_length or decimals == 5:
-                break
-            decimals -= 1
-        if not self.regex.fullmatch(normalised):
-            self.fail("invalid", value=data, example=self.example)
-        return normalised
-
-    def to_representation(self, value):
-        return value
-
-
-class HourMinuteField(serializers.Field):
-    """RegularHours ``HH:MM`` local time. ``24:00`` (a common way to say "until midnight") is accepted as a
-    ``period_end`` and stored as ``00:00``, which reads as a wrap to midnight (see ``RegularHoursSerializer``)."""
-
-    default_error_messages = {"invalid": "'{value}' is not a time in HH:MM 24h format such as 08:00"}
-
-    def __init__(self, *, allow_midnight_end: bool = False, **kwargs):
-        self.allow_midnight_end = allow_midnight_end
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        text = data.strip()
-        if self.allow_midnight_end and text == "24:00":
-            return "00:00"
-        if not HOUR_MINUTE_RE.fullmatch(text):
-            self.fail("invalid", value=data)
-        return text
-
-    def to_representation(self, value):
-        return value
-
-
-class JsonDateTimeField(OcpiDateTimeField):
-    """A DateTime inside a class stored as JSON: parsed leniently, kept as the strict ``Z`` string."""
-
-    def to_internal_value(self, data):
-        return format_datetime(super().to_internal_value(data))
-
-
-class JsonNumberField(OcpiDecimalField):
-    """A JSON ``number`` inside a class stored as JSON: int when integral, else float (a float's repr keeps the
-    digits the partner sent for OCPI's 4 decimals)."""
-
-    default_error_messages = {**OcpiDecimalField.default_error_messages, "max": "must not exceed {max_value}"}
-
-    def __init__(self, *, max_value: int | None = None, **kwargs):
-        self.max_value = max_value
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if self.max_value is not None and value > self.max_value:
-            self.fail("max", max_value=self.max_value)
-        return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _url(**kwargs) -> OcpiStringField:
-    """OCPI ``URL``: string(255). Not checked further: a partner's odd image URL is not worth a rejected Location."""
-    return OcpiStringField(255, **kwargs)
-
-
-def _optional(field_class, *args, **kwargs):
-    kwargs.setdefault("required", False)
-    if issubclass(field_class, serializers.CharField):
-        kwargs.setdefault("allow_blank", True)
-    return field_class(*args, **kwargs)
+# --- helpers ----------------------------------------------------------------------------------------------------
 
 
 def _duplicates(items: list[dict], key: str) -> list[dict]:
@@ -229,56 +70,11 @@ def _duplicates(items: list[dict], key: str) -> list[dict]:
     return errors if found else []
 
 
-# --- base classes -----------------------------------------------------------------------------------------------
-
-
-class OcpiObjectSerializer(serializers.Serializer):
-    """Drops ``null`` members before validation: in OCPI an optional field set to null is the same as absent."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            data = {key: value for key, value in data.items() if value is not None}
-        return super().to_internal_value(data)
-
-
-class JsonClassSerializer(OcpiObjectSerializer):
-    """A nested class stored as JSON: validated into a plain dict without empty optional members."""
-
-    def to_internal_value(self, data):
-        validated = super().to_internal_value(data)
-        return {key: value for key, value in validated.items() if value is not None and value != [] and value != ""}
-
-
-# --- classes (mod_locations.asciidoc "Data types", types.asciidoc DisplayText) -----------------------------------
-
-
-class DisplayTextSerializer(JsonClassSerializer):
-    language = OcpiStringField(2)
-    text = OcpiStringField(512)
-
-
-class GeoLocationSerializer(JsonClassSerializer):
-    latitude = CoordinateField(regex=LATITUDE_RE, limit=90, max_length=10, example="51.047599")
-    longitude = CoordinateField(regex=LONGITUDE_RE, limit=180, max_length=11, example="3.729944")
+# --- classes (mod_locations.asciidoc "Data types") --------------------------------------------------------------------
 
 
 class AdditionalGeoLocationSerializer(GeoLocationSerializer):
     name = DisplayTextSerializer(required=False)
-
-
-class ImageSerializer(JsonClassSerializer):
-    url = _url()
-    thumbnail = _url(required=False, allow_blank=True)
-    category = EnumField(choices.ImageCategory)
-    type = CiStringField(4)
-    width = serializers.IntegerField(required=False, min_value=0, max_value=99999)
-    height = serializers.IntegerField(required=False, min_value=0, max_value=99999)
-
-
-class BusinessDetailsSerializer(JsonClassSerializer):
-    name = OcpiStringField(100)
-    website = _url(required=False, allow_blank=True)
-    logo = ImageSerializer(required=False)
 
 
 class RegularHoursSerializer(JsonClassSerializer):
@@ -317,30 +113,6 @@ class HoursSerializer(JsonClassSerializer):
                 {"regular_hours": ["at least one RegularHours is required when twentyfourseven is false"]}
             )
         return attrs
-
-
-class EnergySourceSerializer(JsonClassSerializer):
-    source = EnumField(choices.EnergySourceCategory)
-    percentage = JsonNumberField(allow_negative=False, max_value=100)
-
-
-class EnvironmentalImpactSerializer(JsonClassSerializer):
-    category = EnumField(choices.EnvironmentalImpactCategory)
-    amount = JsonNumberField(allow_negative=False)
-
-    def to_internal_value(self, data):
-        # OCPI 2.1.1 called this member ``source``; some 2.2.1 peers still do.
-        if isinstance(data, Mapping) and data.get("category") is None and "source" in data:
-            data = {**data, "category": data["source"]}
-        return super().to_internal_value(data)
-
-
-class EnergyMixSerializer(JsonClassSerializer):
-    is_green_energy = serializers.BooleanField()
-    energy_sources = EnergySourceSerializer(many=True, required=False)
-    environ_impact = EnvironmentalImpactSerializer(many=True, required=False)
-    supplier_name = _optional(OcpiStringField, 64)
-    energy_product_name = _optional(OcpiStringField, 64)
 
 
 class StatusScheduleSerializer(JsonClassSerializer):

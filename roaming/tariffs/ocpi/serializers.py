@@ -31,7 +31,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from rest_framework import serializers
 
-from roaming.locations.ocpi.serializers import (
+from roaming.ocpi.fields import CiStringField, OcpiDateTimeField, OcpiDecimalField, OcpiStringField
+from roaming.ocpi.serializers import (
     DisplayTextSerializer,
     EnergyMixSerializer,
     EnumField,
@@ -39,7 +40,6 @@ from roaming.locations.ocpi.serializers import (
     JsonClassSerializer,
     OcpiObjectSerializer,
 )
-from roaming.ocpi.fields import CiStringField, OcpiDateTimeField, OcpiDecimalField, OcpiStringField
 from roaming.tariffs import choices
 
 MAX_INT = 2_147_483_647
