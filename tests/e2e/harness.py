@@ -217,7 +217,7 @@ class Instance:
         with psycopg.connect(self.database_url) as conn:
             return conn.execute(sql, params).fetchall()
 
-    def wait_for(self, sql: str, params=(), *, expect=lambda rows: bool(rows), timeout: float = 20) -> list[tuple]:
+    def wait_for(self, sql: str, params=(), *, expect=lambda rows: bool(rows), timeout: float = 45) -> list[tuple]:
         deadline = time.monotonic() + timeout
         rows = []
         while time.monotonic() < deadline:

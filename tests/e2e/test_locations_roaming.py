@@ -58,7 +58,7 @@ def test_import_push_status_outage_and_pull(registered_pair):
         "SELECT count(*) FROM locations_evse e JOIN locations_location l ON l.id = e.location_id "
         "WHERE l.country_code = 'NL' AND l.party_id = 'CPO'",
         expect=lambda rows: rows[0][0] == 4,
-        timeout=20,
+        timeout=45,
     )
     assert emsp.query(
         "SELECT location_id, name, city, country, time_zone FROM locations_location ORDER BY location_id"
