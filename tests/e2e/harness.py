@@ -121,6 +121,9 @@ class Instance:
                 "120",
                 "--graceful-timeout",
                 "2",
+                # Each master gets its own control socket (the default path is shared by every gunicorn on a host).
+                "--control-socket",
+                str(self.workdir / f"{self.name}-gunicorn.ctl"),
             ],
         )
 
