@@ -148,6 +148,9 @@ def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
         return f"cancelled {count}"
     if state != "active":
         return "partner paused"
+    # Read once per loop: one object's messages share a partner, its endpoint and its client.
+    base = directory().endpoint_url(partner_id, module, InterfaceRole.RECEIVER)
+    client = directory().client(partner_id) if base else None
     delivered = 0
     while True:
         messages = list(pending.order_by("id"))
@@ -167,7 +170,7 @@ def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
             message.save(update_fields=["next_attempt_at"])
             _schedule_retry(message)
             return "waiting for earlier pushes of related objects"
-        if not _send(message):
+        if not _send(message, base, client):
             return f"delivered {delivered}, then retry later"
         delivered += 1
 
@@ -181,9 +184,8 @@ def _earlier_pending(message: OutboxMessage) -> bool:
     ).exists()
 
 
-def _send(message: OutboxMessage) -> bool:
-    """Send one message; return True when the loop may go on to the next one."""
-    base = directory().endpoint_url(message.partner_id, message.module, InterfaceRole.RECEIVER)
+def _send(message: OutboxMessage, base: str | None, client) -> bool:
+    """Send one message to the partner's RECEIVER endpoint ``base``; return True when the loop may go on."""
     now = timezone.now()
     message.attempts += 1
     message.last_attempt_at = now
@@ -192,7 +194,6 @@ def _send(message: OutboxMessage) -> bool:
         message.last_error = f"the partner no longer publishes a {message.module} RECEIVER endpoint"
         message.save()
         return True
-    client = directory().client(message.partner_id)
     url = join_url(base, message.path)
     try:
         result = client.request(message.method, url, json=message.body, module=message.module)

@@ -62,8 +62,8 @@ class OcpiView(APIView):
             raise NotYourParty(f"country_code/party_id: {country_code}/{party_id} is not one of your registered roles")
         return country_code.upper(), party_id.upper()
 
-    def ok(self, data=None, *, http_status: int = 200, headers=None):
-        return ocpi_response(data, http_status=http_status, headers=headers)
+    def ok(self, data=None, *, http_status: int = 200, headers=None, status_message: str | None = None):
+        return ocpi_response(data, http_status=http_status, headers=headers, status_message=status_message)
 
 
 class OcpiListView(OcpiView):

@@ -11,7 +11,6 @@ from roaming.locations import selectors
 from roaming.locations.ocpi import serializers
 from roaming.locations.ocpi.render import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
 from roaming.locations.services import receive
-from roaming.ocpi.envelope import ocpi_response
 from roaming.ocpi.exceptions import InvalidParameters, NotFound, UnknownLocation
 from roaming.ocpi.views import OcpiListView, OcpiView
 
@@ -124,7 +123,7 @@ class _ReceiverView(LocationsView):
         )
         # PUT/PATCH replies carry no data (transport_and_format errata: "send no data where none is defined").
         message = "Ignored: last_updated is older than the stored object" if outcome == "ignored" else None
-        return ocpi_response(None, status_message=message, http_status=_HTTP_STATUS[outcome])
+        return self.ok(status_message=message, http_status=_HTTP_STATUS[outcome])
 
 
 class LocationReceiverView(_ReceiverView):

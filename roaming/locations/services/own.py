@@ -35,9 +35,6 @@ def location_object_key(location) -> str:
     return f"{location.country_code}/{location.party_id}/{location.location_id}"
 
 
-_object_key = location_object_key
-
-
 def location_push_own(location: Location) -> int:
     """PUT the whole location (EVSEs and connectors included) to every partner with a locations RECEIVER.
 
@@ -55,24 +52,11 @@ def locations_push_own(location_ids, *, chunk: int = 500) -> int:
     written = 0
     for start in range(0, len(ids), chunk):
         rows = Location.objects.filter(pk__in=ids[start : start + chunk]).prefetch_related("evses__connectors")
-        items = [PushItem(_object_key(row), "PUT", _object_key(row), location_to_ocpi(row)) for row in rows]
+        items = [
+            PushItem(location_object_key(row), "PUT", location_object_key(row), location_to_ocpi(row)) for row in rows
+        ]
         written += push_enqueue_many(module=MODULE, items=items)
     return written
-
-
-def evse_push_own(evse: EVSE) -> int:
-    """PUT one EVSE (with its connectors) to every partner."""
-    from roaming.locations.ocpi.render import evse_to_ocpi
-
-    fresh = EVSE.objects.select_related("location").prefetch_related("connectors").get(pk=evse.pk)
-    location = fresh.location
-    return push_enqueue(
-        module=MODULE,
-        object_key=_object_key(location),
-        method="PUT",
-        path=f"{_object_key(location)}/{fresh.uid}",
-        body=evse_to_ocpi(fresh),
-    )
 
 
 def evse_status_set_own(*, evse: EVSE, status: str, at: datetime | None = None) -> EVSE:
@@ -98,9 +82,9 @@ def evse_status_set_own(*, evse: EVSE, status: str, at: datetime | None = None) 
             Location.objects.filter(pk=location.pk).update(last_updated=when, updated_at=timezone.now())
         push_enqueue(
             module=MODULE,
-            object_key=_object_key(location),
+            object_key=location_object_key(location),
             method="PATCH",
-            path=f"{_object_key(location)}/{locked.uid}",
+            path=f"{location_object_key(location)}/{locked.uid}",
             body={"status": status, "last_updated": format_datetime(when)},
         )
     return locked

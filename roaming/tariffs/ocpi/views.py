@@ -8,7 +8,6 @@
 
 from collections.abc import Mapping
 
-from roaming.ocpi.envelope import ocpi_response
 from roaming.ocpi.exceptions import InvalidParameters, NotFound
 from roaming.ocpi.fields import cistring_equal
 from roaming.ocpi.views import OcpiListView, OcpiView
@@ -58,7 +57,7 @@ class TariffReceiverView(OcpiView):
         data = validate_tariff(body)
         result = services.tariff_put_from_partner(partner_id=self.caller.partner_id, data=data, raw=sent)
         if result.outcome == services.PutOutcome.STALE:
-            return ocpi_response(status_message="Older than the tariff we hold (last_updated); ignored")
+            return self.ok(status_message="Older than the tariff we hold (last_updated); ignored")
         return self.ok(http_status=201 if result.created else 200)
 
     def delete(self, request, country_code, party_id, tariff_id):
