@@ -237,6 +237,10 @@ class Pair:
     def __init__(self, database_url: str, redis_url: str):
         self.workdir = Path(tempfile.mkdtemp(prefix="roaming-e2e-"))
         redis_base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
+        # The instances use the two Redis databases after REDIS_URL's, so concurrent runs on other bases
+        # (REDIS_URL .../0, .../3, .../6...) never share locks or caches.
+        tail = redis_url.rsplit("/", 1)[1] if redis_url.count("/") > 2 else "0"
+        redis_db = int(tail) if tail.isdigit() else 0
         self.database_url = database_url
         # Names derive from DATABASE_URL's database, so runs against different databases never collide.
         prefix = database_url.rsplit("/", 1)[1].split("?")[0] or "roaming"
@@ -257,7 +261,7 @@ class Pair:
             party_id="CPO",
             roles="CPO",
             database_url=recreate_database(database_url, f"{prefix}_e2e_cpo", template),
-            redis_url=f"{redis_base}/1",
+            redis_url=f"{redis_base}/{redis_db + 1}",
             workdir=self.workdir,
             queue=f"{prefix}-e2e-cpo",
         )
@@ -267,7 +271,7 @@ class Pair:
             party_id="MSP",
             roles="EMSP",
             database_url=recreate_database(database_url, f"{prefix}_e2e_emsp", template),
-            redis_url=f"{redis_base}/2",
+            redis_url=f"{redis_base}/{redis_db + 2}",
             workdir=self.workdir,
             queue=f"{prefix}-e2e-emsp",
         )
