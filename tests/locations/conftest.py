@@ -3,16 +3,16 @@ helper normalising OCPI JSON for round-trip comparisons."""
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import auth
+from tests.data import OCPI_EXAMPLES
 from tests.partners.factories import registered_partner_with_token
 
 # The OCPI 2.2.1 examples (ocpi/ocpi@release-2.2.1-bugfixes examples/, CC BY-ND 4.0), kept unmodified next to the
 # project; corrections live in the tests that need them.
-EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ocpi-examples"
+EXAMPLES = OCPI_EXAMPLES
 
 RECEIVER = "/ocpi/2.2.1/emsp/locations"
 SENDER = "/ocpi/2.2.1/cpo/locations"

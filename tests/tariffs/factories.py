@@ -1,10 +1,9 @@
 """Factories and payload builders of the tariffs module tests: our own and received Tariffs, minimal own locations
-with connectors, and the spec's example files (/work/shared/ocpi-examples, copied unchanged, CC BY-ND 4.0)."""
+with connectors, and the spec's example files (tests/data/ocpi-examples, copied unchanged, CC BY-ND 4.0)."""
 
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import factory
 from django.conf import settings
@@ -12,9 +11,10 @@ from django.conf import settings
 from roaming.locations.choices import ConnectorFormat, ConnectorType, PowerType, Status
 from roaming.locations.models import EVSE, Connector, Location
 from roaming.tariffs.models import Tariff
+from tests.data import OCPI_EXAMPLES
 from tests.partners.factories import PartnerFactory
 
-EXAMPLES = Path("/work/shared/ocpi-examples")
+EXAMPLES = OCPI_EXAMPLES
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 
 SPEC_TARIFF_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("tariff*.json"))

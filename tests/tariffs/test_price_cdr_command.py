@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from roaming.tariffs.management.commands.price_cdr import Command
+from tests.data import OCPI_EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ocpi-examples"
+EXAMPLES = OCPI_EXAMPLES
 
 
 def run(*args) -> dict:

@@ -1,11 +1,10 @@
 """The spec's own tariff examples, priced with the sessions and expected costs stated in the spec text
 (ocpi/ocpi@release-2.2.1-bugfixes: mod_tariffs.asciidoc §Examples, §PriceComponent, §TariffRestrictions examples;
-mod_cdrs.asciidoc §step_size). The JSON files are read unmodified from the shared examples folder."""
+mod_cdrs.asciidoc §step_size). The JSON files are read unmodified from tests/data/ocpi-examples."""
 
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,9 @@ from roaming.tariffs.pricing import (
     price_cdr,
     price_session,
 )
+from tests.data import OCPI_EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ocpi-examples"
+EXAMPLES = OCPI_EXAMPLES
 D = Decimal
 BERLIN = "Europe/Berlin"
 
@@ -67,7 +67,7 @@ def minutes(start: str, charge_min: float, park_min: float = 0, *, current=None,
 ALL_TARIFF_FILES = sorted(p.name for p in EXAMPLES.glob("tariff*.json"))
 
 
-def test_examples_folder_is_the_shared_one():
+def test_examples_folder_is_in_the_repository():
     assert EXAMPLES.is_dir()
     # 18 tariff_* + 2 tariffrestriction_* files on release-2.2.1-bugfixes (tariff_7 was removed in d2).
     assert len(ALL_TARIFF_FILES) == 20

@@ -1,4 +1,4 @@
-"""Every tariff example of the OCPI 2.2.1 spec (/work/shared/ocpi-examples, unchanged copies) is accepted by our
+"""Every tariff example of the OCPI 2.2.1 spec (tests/data/ocpi-examples, unchanged copies) is accepted by our
 Receiver PUT and comes back identical from our Receiver GET.
 
 ``tariff_put_example.json`` lacks ``last_updated``, which the Tariff object requires (card. 1): it is refused with
