@@ -38,7 +38,16 @@ from roaming.core.exceptions import ObjectNotFound
 from roaming.locations.choices import Status
 from roaming.locations.models import EVSE, Connector, Location
 from roaming.locations.selectors import LocationNotFound
-from roaming.ocpi.kit.receive import Key, WriteOutcome, is_stale, lock_objects, object_key, refuse_own, storable
+from roaming.ocpi.kit.receive import (
+    Key,
+    WriteOutcome,
+    is_stale,
+    lock_objects,
+    object_key,
+    refuse_own,
+    storable,
+    upsert_rows,
+)
 
 # OCPI member -> (model field, value a PUT stores when the member is absent)
 _LOCATION_FIELDS: dict[str, tuple[str, Callable[[], Any]]] = {
@@ -194,11 +203,8 @@ def _write_evses(items: list[tuple[EVSE, dict, EVSE | None]]) -> None:
     """Upsert complete EVSEs (one INSERT ... ON CONFLICT) and replace each one's Connector list."""
     if not items:
         return
-    EVSE.objects.bulk_create(
-        [row for row, _, _ in items],
-        update_conflicts=True,
-        unique_fields=["location", "uid"],
-        update_fields=_EVSE_UPDATE_FIELDS,
+    upsert_rows(
+        EVSE, [row for row, _, _ in items], unique_fields=["location", "uid"], update_fields=_EVSE_UPDATE_FIELDS
     )
     connectors: list[Connector] = []
     dropped: list[int] = []
@@ -216,12 +222,7 @@ def _write_evses(items: list[tuple[EVSE, dict, EVSE | None]]) -> None:
 
 def _upsert_connectors(rows: list[Connector]) -> None:
     if rows:
-        Connector.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["evse", "connector_id"],
-            update_fields=_CONNECTOR_UPDATE_FIELDS,
-        )
+        upsert_rows(Connector, rows, unique_fields=["evse", "connector_id"], update_fields=_CONNECTOR_UPDATE_FIELDS)
 
 
 def write_locations(items: list[tuple[dict, Any, Location | None]], *, partner_id: int) -> None:
@@ -235,9 +236,7 @@ def write_locations(items: list[tuple[dict, Any, Location | None]], *, partner_i
         if current is not None:
             values["location_id"] = current.location_id  # CiString: keep the spelling we hold
         rows.append(Location(**values, source_partner_id=partner_id, received_at=now, raw=raw))
-    Location.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=_LOCATION_KEY, update_fields=_LOCATION_UPDATE_FIELDS
-    )
+    upsert_rows(Location, rows, unique_fields=_LOCATION_KEY, update_fields=_LOCATION_UPDATE_FIELDS)
     evses: list[tuple[EVSE, dict, EVSE | None]] = []
     removed: list[int] = []
     for row, (data, _, current) in zip(rows, items, strict=True):
