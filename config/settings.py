@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files: back offices run on closed networks
     "django_celery_beat",
     "roaming.core",
     "roaming.ocpi",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthCheckMiddleware",  # first: /health answers whatever the Host header (see config/health.py)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "roaming.ocpi.middleware.OcpiRequestMiddleware",
@@ -144,6 +146,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The API the operator's own systems (CSMS) call. OCPI endpoints are documented by the OCPI spec.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- This platform's OCPI identity ------------------------------------------------------------------------

@@ -1,16 +1,10 @@
 """Root URLs: the admin, the internal API and its OpenAPI schema, and the OCPI tree (built from the registry)."""
 
 from django.contrib import admin
-from django.http import JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-
-
-def health(request):
-    return JsonResponse({"status": "ok"})
-
 
 admin.site.site_header = "Roaming back office"
 admin.site.site_title = "Roaming back office"
@@ -21,7 +15,6 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on every page; answer with our icon instead of a logged 404.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
-    path("health", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("roaming.locations.api.urls")),
