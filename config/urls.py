@@ -6,6 +6,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from roaming.ocpi.metrics import metrics_view
+
 admin.site.site_header = "Roaming back office"
 admin.site.site_title = "Roaming back office"
 admin.site.index_title = "OCPI roaming"
@@ -15,6 +17,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on every page; answer with our icon instead of a logged 404.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("roaming.locations.api.urls")),
