@@ -276,3 +276,24 @@ def test_status_of_a_large_body_is_read_without_parsing_it_whole():
     assert ocpi_status_of(b"[" + b"1," * 40000 + b"1]") == (None, "")
     kept = cut(big)
     assert kept.startswith('{"data":[{"id":"L0"}') and kept.endswith("more bytes cut]")
+
+
+@pytest.mark.parametrize(
+    ("fields", "title"),
+    [
+        (
+            {"http_status": 200, "ocpi_status": 1000},
+            "Outbound GET https://p.example/ocpi/versions: HTTP 200, OCPI 1000",
+        ),
+        ({"http_status": 502}, "Outbound GET https://p.example/ocpi/versions: HTTP 502"),
+        (
+            {"error": "ConnectTimeout: timed out\nmore"},
+            "Outbound GET https://p.example/ocpi/versions: no answer (ConnectTimeout: timed out)",
+        ),
+        ({}, "Outbound GET https://p.example/ocpi/versions: no answer"),
+    ],
+)
+def test_an_entry_is_titled_with_its_outcome_in_words(fields, title):
+    entry = TrafficLog(direction="OUT", method="GET", url="https://p.example/ocpi/versions", **fields)
+    assert str(entry) == title
+    assert "None" not in str(entry)
