@@ -130,7 +130,7 @@ def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
             room = MAX_STORED_ERRORS - len(run.errors)
             if room > 0:
                 run.errors = [*run.errors, *[str(r)[:500] for r in rejected[:room]]]
-            run.resume_url = page.next_url or ""
+            run.resume_url = page.following or ""
             run.heartbeat_at = timezone.now()
             run.save()
     except OcpiClientError as exc:
