@@ -58,4 +58,4 @@ def check_url(url: str) -> None:
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if not ip.is_global or ip.is_multicast:
-            raise UnsafeUrl(f"{host} resolves to a private or loopback address, refused (OCPI_REFUSE_PRIVATE_ADDRESSES)")
+            raise UnsafeUrl(f"{host} resolves to a private or loopback address (OCPI_REFUSE_PRIVATE_ADDRESSES)")

@@ -194,7 +194,8 @@ def test_missing_link_falls_back_to_offset_and_total(stub_server, client):
 
 
 def test_empty_link_on_the_last_page_ends_the_list(stub_server, client):
-    serve_list(stub_server, lambda nxt, q: "" if nxt >= 7 else f'<{stub_server.url}/ocpi/list?offset={nxt}>; rel="next"')
+    link = f'<{stub_server.url}/ocpi/list?offset={{}}>; rel="next"'
+    serve_list(stub_server, lambda nxt, q: "" if nxt >= 7 else link.format(nxt))
 
     assert list(client.iterate(f"{stub_server.url}/ocpi/list")) == ITEMS
     assert offsets_asked(stub_server) == ["0", "3", "6"]
@@ -305,7 +306,8 @@ def test_private_addresses_are_refused_when_the_setting_is_on(stub_server, clien
     settings.OCPI_REFUSE_PRIVATE_ADDRESSES = True
     stub_server.route("GET", "/ocpi/versions", (200, envelope([])))
 
-    for url in (f"{stub_server.url}/ocpi/versions", stub_server.url.replace("127.0.0.1", "localhost") + "/ocpi/versions"):
+    by_name = stub_server.url.replace("127.0.0.1", "localhost")
+    for url in (f"{stub_server.url}/ocpi/versions", f"{by_name}/ocpi/versions"):
         with pytest.raises(OcpiClientError, match="private or loopback address"):
             client.get(url)
 
