@@ -29,6 +29,7 @@ from urllib.parse import urljoin
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from roaming.ocpi.headers import CORRELATION_ID, REQUEST_ID, outbound_headers
@@ -307,7 +308,8 @@ class OcpiClient:
             status_code=status_code,
             status_message=str(payload.get("status_message") or "") if envelope_ok else "",
             data=payload.get("data") if envelope_ok else None,
-            headers=dict(response.headers),
+            # Header names are case-insensitive (RFC 9110): uvicorn sends "x-total-count" and "link".
+            headers=CaseInsensitiveDict(response.headers),
             timestamp=payload.get("timestamp") if envelope_ok else None,
         )
         if not raise_for_status:

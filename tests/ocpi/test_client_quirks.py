@@ -320,3 +320,13 @@ def test_private_literal_addresses_are_refused(client, settings, host):
 
     with pytest.raises(OcpiClientError, match="private or loopback address"):
         client.get(f"http://{host}/ocpi/versions")
+
+
+def test_paging_headers_are_read_whatever_their_case(stub_server, client):
+    # uvicorn (py-ocpi) sends lower-case header names.
+    stub_server.route("GET", "/ocpi/list", (200, envelope([1]), {"x-total-count": "9", "link": ""}))
+
+    page = next(client.iter_pages(f"{stub_server.url}/ocpi/list"))
+
+    assert page.total_count == 9
+    assert page.following == f"{stub_server.url}/ocpi/list?offset=1"
