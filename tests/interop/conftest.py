@@ -48,7 +48,16 @@ def _peer_python() -> Path:
             started = time.monotonic()
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
             subprocess.run(
-                [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                    str(REQUIREMENTS),
+                ],
                 check=True,
             )
             ready.write_text(f"built in {time.monotonic() - started:.1f} s\n")
@@ -91,8 +100,18 @@ def start_peer(peer_python, tmp_path):
         env = {**os.environ, "OCPI_HOST": f"127.0.0.1:{port}"}
         log = open(tmp_path / f"peer-{role}-{port}.log", "w")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            [str(peer_python), str(GLUE), "--role", role, "--port", str(port), "--token-a", token_a, "--seed",
-             str(seed_file)],
+            [
+                str(peer_python),
+                str(GLUE),
+                "--role",
+                role,
+                "--port",
+                str(port),
+                "--token-a",
+                token_a,
+                "--seed",
+                str(seed_file),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

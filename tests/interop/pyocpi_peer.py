@@ -151,13 +151,12 @@ def build(role: str, port: int, token_a: str, seed: dict):
     Store.tokens = {token_a: {"kind": "A", "client": None}}
     Store.objects = {module: {_key(o, {}): o for o in objects} for module, objects in seed.items()}
     role_enum = RoleEnum.cpo if role == "CPO" else RoleEnum.emsp
-    app = get_application(
-        version_numbers=[VersionNumber.v_2_2_1], roles=[role_enum], crud=Crud, adapter=Adapter
-    )
+    app = get_application(version_numbers=[VersionNumber.v_2_2_1], roles=[role_enum], crud=Crud, adapter=Adapter)
     versions = [{"version": "2.2.1", "url": f"{Store.base}/ocpi/2.2.1/details"}]
     endpoints = {
         VersionNumber.v_2_2_1: [
-            {**e.dict(), "url": e.url.replace("https://", "http://", 1)} for e in ENDPOINTS[VersionNumber.v_2_2_1][role_enum]
+            {**e.dict(), "url": e.url.replace("https://", "http://", 1)}
+            for e in ENDPOINTS[VersionNumber.v_2_2_1][role_enum]
         ]
     }
     app.dependency_overrides[get_versions] = lambda: versions

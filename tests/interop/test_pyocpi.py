@@ -18,6 +18,7 @@ from roaming.core.exceptions import PartnerUnreachable
 from roaming.locations.api.serializers import ChargerWriteSerializer
 from roaming.locations.models import Location
 from roaming.locations.services.csms import charger_upsert_from_csms
+from roaming.ocpi.client import encode_token
 from roaming.ocpi.models import OutboxMessage, SyncRun, TrafficLog
 from roaming.ocpi.push import outbox_deliver
 from roaming.partners.choices import PartnerStatus
@@ -171,3 +172,33 @@ def test_we_register_with_a_py_ocpi_emsp_push_and_read_back(start_peer, our_base
     assert location["id"] == "loc-own-1"
     assert location["evses"][0]["evse_id"].upper() == "NL*EXA*E12345"
     assert [t.upper() for t in location["evses"][0]["connectors"][0]["tariff_ids"]] == ["OWN1"]
+
+
+def test_rotation_fails_cleanly_and_unregister_works_with_py_ocpi(start_peer, our_base):
+    peer = start_peer("CPO", seed={"locations": their_locations(1)})
+    partner = register(peer)
+    token_c = partner.their_token
+    locations_url = f"{peer.url}/ocpi/cpo/2.2.1/locations/"
+    assert requests.get(locations_url, headers={"Authorization": encode_token(token_c)}, timeout=5).status_code == 200
+    live_before = set(partner.tokens.filter(revoked_at__isnull=True).values_list("digest", flat=True))
+
+    # Quirk we cannot tolerate: py-ocpi's credentials PUT indexes our version details' data as a list
+    # (``data[0]``) and answers HTTP 500. The rotation fails without changing anything on either side.
+    with pytest.raises(PartnerUnreachable, match="answered HTTP 500") as caught:
+        partner_rotate_credentials(partner=partner)
+
+    assert "Internal Server Error" not in caught.value.message  # its body stays in the traffic log
+    partner.refresh_from_db()
+    assert partner.their_token == token_c
+    assert set(partner.tokens.filter(revoked_at__isnull=True).values_list("digest", flat=True)) == live_before
+    assert PartnerEvent.objects.filter(partner=partner, action="rotate", success=False).exists()
+    call_command("sync_partner", str(partner.pk), "--module", "locations")  # the connection still works
+    assert SyncRun.objects.get().accepted == 1
+
+    partner = partner_unregister(partner=partner)
+
+    assert partner.status == PartnerStatus.UNREGISTERED
+    assert not partner.tokens.filter(revoked_at__isnull=True).exists()
+    # Its side forgot us too: the token C it issued is refused now (py-ocpi answers an auth failure with HTTP 500).
+    refused = requests.get(locations_url, headers={"Authorization": encode_token(token_c)}, timeout=5)
+    assert refused.status_code == 500
