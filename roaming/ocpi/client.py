@@ -35,6 +35,7 @@ from urllib3.util.retry import Retry
 from roaming.ocpi.headers import CORRELATION_ID, REQUEST_ID, outbound_headers
 from roaming.ocpi.models import TrafficLog
 from roaming.ocpi.paging import PageCursor, PagingError
+from roaming.ocpi.profile import SPEC_TOKEN_TYPE_FIELD, from_partner, to_partner
 from roaming.ocpi.renderers import dumps, loads
 from roaming.ocpi.status import CONFIGURATION_MODULES, is_success
 from roaming.ocpi.traffic import traffic_record
@@ -185,8 +186,10 @@ class OcpiClient:
         retries: int | None = None,
         backoff: float | None = None,
         correlation_id: str | None = None,
+        token_type_field: str = SPEC_TOKEN_TYPE_FIELD,
     ):
         self.token = token
+        self.token_type_field = token_type_field
         self.partner_id = partner_id
         self.token_encoding = token_encoding
         self.own_party = own_party or (settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID)
@@ -227,7 +230,7 @@ class OcpiClient:
         headers["Accept"] = "application/json"
         body = None
         if json is not None:
-            body = dumps(json)
+            body = dumps(to_partner(json, module=module, token_type_field=self.token_type_field))
             headers["Content-Type"] = "application/json"
         response = self._send(method, url, module=module, body=body, params=params, headers=headers)
         for _hop in range(MAX_REDIRECTS):
@@ -248,7 +251,9 @@ class OcpiClient:
                 )
             # The Location carries the whole query: parameters are not sent twice.
             response = self._send(method, target, module=module, body=body, params=None, headers=headers)
-        return self._unwrap(method, url, response, raise_for_status)
+        result = self._unwrap(method, url, response, raise_for_status)
+        result.data = from_partner(result.data, module=module, token_type_field=self.token_type_field)
+        return result
 
     def _send(
         self, method: str, url: str, *, module: str, body: bytes | None, params: dict | None, headers: dict
