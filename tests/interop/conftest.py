@@ -28,12 +28,6 @@ GLUE = HERE / "pyocpi_peer.py"
 CACHE = Path(os.environ.get("ROAMING_PEERS_DIR") or HERE.parent.parent / ".pytest-peers")
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(HERE):
-            item.add_marker(pytest.mark.interop)
-
-
 def _peer_python() -> Path:
     """The peer virtualenv's python, built once per requirements file (about 20 s) and reused."""
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:12]
