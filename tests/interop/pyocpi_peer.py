@@ -74,9 +74,13 @@ class Crud:
     async def list(cls, module, role, filters, *args, auth_token=None, **kwargs):
         _check(auth_token)
         items = sorted(Store.objects.get(module.value, {}).values(), key=lambda o: (_last_updated(o), o["id"]))
+        # Honour the window as the spec says (date_from inclusive, date_to exclusive), like any real storage layer.
         if filters.get("date_from"):
-            start = filters["date_from"].isoformat()
-            items = [o for o in items if _last_updated(o) >= start[:19]]
+            start = filters["date_from"].isoformat()[:19]
+            items = [o for o in items if _last_updated(o)[:19] >= start]
+        if filters.get("date_to"):
+            end = filters["date_to"].isoformat()[:19]
+            items = [o for o in items if _last_updated(o)[:19] < end]
         offset, limit = filters["offset"], filters["limit"]
         page = items[offset : offset + limit]
         return page, len(items), offset + limit >= len(items)

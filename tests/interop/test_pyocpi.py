@@ -8,17 +8,21 @@ in tests/ocpi/test_client_quirks.py that covers it.
 
 import copy
 import json
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from django.core.management import call_command
+from django.utils import timezone
 
 from roaming.core.exceptions import PartnerUnreachable
 from roaming.locations.api.serializers import ChargerWriteSerializer
 from roaming.locations.models import Location
 from roaming.locations.services.csms import charger_upsert_from_csms
 from roaming.ocpi.client import encode_token
+from roaming.ocpi.datetimes import format_datetime
 from roaming.ocpi.models import OutboxMessage, SyncRun, TrafficLog
 from roaming.ocpi.push import outbox_deliver
 from roaming.partners.choices import PartnerStatus
@@ -78,10 +82,15 @@ def register(peer):
 
 
 def test_we_register_with_a_py_ocpi_cpo_and_pull_its_locations_and_tariffs(start_peer, our_base, settings):
-    settings.OCPI_PULL_PAGE_LIMIT = 2  # 5 locations: three pages, its Link unusable on each
-    peer = start_peer("CPO", seed={"locations": their_locations(5), "tariffs": their_tariffs()})
+    settings.OCPI_PULL_PAGE_LIMIT = 2  # 6 locations: three pages, its Link unusable on each
+    # One location changes after py-ocpi started: it defaults date_to to its start-up time, which would hide it.
+    changed_later = timezone.now() + timedelta(seconds=2)
+    locations = [*their_locations(5), their_locations(6)[5] | {"last_updated": format_datetime(changed_later)}]
+    peer = start_peer("CPO", seed={"locations": locations, "tariffs": their_tariffs()})
+    assert requests.get(peer.versions_url, timeout=5).status_code == 200  # quirk: versions answers without a token
 
     partner = register(peer)
+    time.sleep(max(0.0, (changed_later - timezone.now()).total_seconds() + 1))
 
     assert partner.status == PartnerStatus.REGISTERED
     assert [str(r) for r in partner.roles.all()] == ["DE/PYO CPO"]
@@ -92,12 +101,12 @@ def test_we_register_with_a_py_ocpi_cpo_and_pull_its_locations_and_tariffs(start
     call_command("sync_partner", str(partner.pk), "--module", "locations")
     call_command("sync_partner", str(partner.pk), "--module", "tariffs")
 
-    locations = SyncRun.objects.get(module="locations")
-    assert (locations.status, locations.pages, locations.received, locations.accepted) == ("succeeded", 3, 5, 5)
-    assert locations.rejected == 0, locations.errors
+    run = SyncRun.objects.get(module="locations")
+    assert (run.status, run.pages, run.received, run.accepted) == ("succeeded", 3, 6, 6)
+    assert run.rejected == 0, run.errors
     # py-ocpi lower-cases every CiString it sends (ids, country_code, party_id): CiStrings compare case-insensitively.
     stored = Location.objects.filter(source_partner=partner).values_list("country_code", "party_id", "location_id")
-    assert sorted((cc, pid, lid.upper()) for cc, pid, lid in stored) == [("DE", "PYO", f"LOC{i}") for i in range(5)]
+    assert sorted((cc, pid, lid.upper()) for cc, pid, lid in stored) == [("DE", "PYO", f"LOC{i}") for i in range(6)]
     tariffs = SyncRun.objects.get(module="tariffs")
     assert (tariffs.status, tariffs.accepted, tariffs.rejected) == ("succeeded", 3, 0), tariffs.errors
     assert Tariff.objects.filter(source_partner=partner).count() == 3

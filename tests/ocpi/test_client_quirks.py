@@ -330,3 +330,12 @@ def test_paging_headers_are_read_whatever_their_case(stub_server, client):
 
     assert page.total_count == 9
     assert page.following == f"{stub_server.url}/ocpi/list?offset=1"
+
+
+def test_an_odd_envelope_timestamp_changes_nothing(stub_server, client):
+    # py-ocpi stamps every envelope with its start-up time, as "2026-01-01 00:00:00.123456+00:00".
+    stub_server.route("GET", "/ocpi/thing", (200, {"status_code": 1000, "data": [1], "timestamp": "2015-06-29 20:39"}))
+
+    result = client.get(f"{stub_server.url}/ocpi/thing")
+
+    assert (result.data, result.timestamp) == ([1], "2015-06-29 20:39")  # kept as sent, never used for logic

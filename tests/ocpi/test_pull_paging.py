@@ -59,6 +59,9 @@ def test_every_page_is_pulled_by_offset(stub_server, sender, ingested):
 
     assert (run.status, run.pages, run.received) == ("succeeded", 3, 5)
     assert ingested == [o["id"] for o in OBJECTS]
+    # Every page carries the run's explicit upper bound (py-ocpi defaults date_to to its start-up time).
+    date_tos = {parse_qs(r.query)["date_to"][0] for r in stub_server.calls("GET", PATH)}
+    assert date_tos == {run.started_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def test_a_failed_run_resumes_at_the_first_page_it_did_not_receive(stub_server, sender, ingested):
@@ -67,7 +70,8 @@ def test_a_failed_run_resumes_at_the_first_page_it_did_not_receive(stub_server, 
     failed = sync_pull(partner_id=sender.pk, module="things")
 
     assert failed.status == SyncRun.Status.FAILED
-    assert failed.resume_url == f"{stub_server.url}{PATH}?offset=4&limit=2"
+    assert failed.resume_url.startswith(f"{stub_server.url}{PATH}?date_to=")
+    assert failed.resume_url.endswith("&offset=4&limit=2")
     serve(stub_server)
 
     resumed = sync_pull(partner_id=sender.pk, module="things")
