@@ -58,3 +58,16 @@ def test_an_endpoint_with_another_scheme_is_never_fetched(stub_server):
 
     with pytest.raises(PartnerUnreachable, match="only http and https"):
         partner_register_outbound(partner=partner)
+
+
+def test_a_registration_error_does_not_echo_the_partners_internal_page(client, stub_server):
+    stub_server.route("GET", "/ocpi/versions", (502, b"<html>upstream 10.20.30.40:8080 refused, build 7f3a</html>"))
+    _, token_a = partner_invite(name="Behind a proxy")
+    body = {"token": "token-b", "url": f"{stub_server.url}/ocpi/versions", "roles": ROLES}
+
+    answer = client.post("/ocpi/2.2.1/credentials", data=body, content_type="application/json", **auth(token_a))
+
+    message = answer.json()["status_message"]
+    assert answer.json()["status_code"] == 3001
+    assert "HTTP 502" in message
+    assert "10.20.30.40" not in message and "upstream" not in message
