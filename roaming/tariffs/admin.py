@@ -20,6 +20,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.locations.choices import PowerType
 from roaming.locations.models import Location
+from roaming.locations.services.tariff_assignment import connector_tariffs_assign, connector_tariffs_unassign
 from roaming.ocpi.admin_filters import OwnDataFilter
 from roaming.ocpi.datetimes import format_datetime
 from roaming.ocpi.exceptions import flatten_errors
@@ -331,9 +332,11 @@ class TariffAdmin(admin.ModelAdmin):
             if "_apply" in request.POST:
                 try:
                     if form.cleaned_data["operation"] == "assign":
-                        changed = services.tariff_assign_to_connectors(tariff=tariff, connectors=connectors)
+                        changed = connector_tariffs_assign(
+                            tariff=tariff, connectors=connectors, conflicts=selectors.tariff_assignment_conflicts
+                        )
                     else:
-                        changed = services.tariff_unassign_from_connectors(tariff=tariff, connectors=connectors)
+                        changed = connector_tariffs_unassign(tariff=tariff, connectors=connectors)
                 except ValidationError as exc:
                     form.add_error(None, exc)
                 else:
