@@ -40,7 +40,6 @@ from .tariff import (
     parse_tariff,
 )
 from .timeline import Interval, Reservation, Timeline
-from .timeutil import format_datetime, parse_datetime
 
 __all__ = [
     "AppliedComponent",
@@ -62,10 +61,8 @@ __all__ = [
     "Timeline",
     "compare_with_cdr",
     "describe_tariff",
-    "format_datetime",
     "format_money",
     "minor_units",
-    "parse_datetime",
     "parse_tariff",
     "price_cdr",
     "price_session",

@@ -12,11 +12,13 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from roaming.core.time import get_zone
+from roaming.ocpi.datetimes import to_utc
+
 from .engine import CostCategory, PricingResult, price_session
 from .money import Price, to_decimal
 from .tariff import Tariff
 from .timeline import Timeline
-from .timeutil import get_zone, parse_datetime
 
 TimeZoneResolver = Callable[[Mapping[str, Any]], "str | None"]
 
@@ -150,7 +152,7 @@ def compare_with_cdr(result: PricingResult, cdr: Mapping[str, Any]) -> dict[str,
         )
     if cdr.get("start_date_time"):
         try:
-            cdr_start = parse_datetime(cdr["start_date_time"])
+            cdr_start = to_utc(cdr["start_date_time"])
         except ValueError:
             cdr_start = None
         if cdr_start is not None and cdr_start != result.start:

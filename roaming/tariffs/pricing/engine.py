@@ -84,10 +84,12 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
+from roaming.core.time import cuts_between, get_zone, local_boundaries
+from roaming.ocpi.datetimes import format_datetime
+
 from .money import ZERO, Price, format_money
 from .tariff import Dimension, PriceComponent, Restrictions, Tariff, TariffElement
 from .timeline import HOUR, Interval, Timeline, seconds_between
-from .timeutil import cuts_between, format_datetime, get_zone, local_boundaries
 
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
@@ -97,6 +99,11 @@ _VOLUME_PLACES = Decimal("0.000001")
 
 # Key in PricedPeriod.components/costs for the expiry fee of an expired reservation.
 EXPIRY_FLAT = "FLAT_EXPIRY"
+
+
+def _stamp(value: dt.datetime) -> str:
+    """Priced periods may start mid-second: keep milliseconds (OCPI DateTime allows a fraction)."""
+    return format_datetime(value, milliseconds=True)
 
 
 class PeriodKind(StrEnum):
@@ -170,7 +177,7 @@ class PricedPeriod:
                 ):
                     if value is not None:
                         dims.append({"type": kind, "volume": _volume(value)})
-        out: dict[str, Any] = {"start_date_time": format_datetime(self.start), "dimensions": dims}
+        out: dict[str, Any] = {"start_date_time": _stamp(self.start), "dimensions": dims}
         if self.tariff_id is not None:
             out["tariff_id"] = self.tariff_id
         return out
@@ -292,8 +299,8 @@ class PricingResult:
             span = f"{local_start:%H:%M}–{local_end:%H:%M}"
             base = {
                 "period": p.index,
-                "start": format_datetime(p.start),
-                "end": format_datetime(p.end),
+                "start": _stamp(p.start),
+                "end": _stamp(p.end),
                 "local_start": local_start.isoformat(),
                 "local_end": local_end.isoformat(),
                 "kind": p.kind.value,
@@ -355,8 +362,8 @@ class PricingResult:
             rows.append(
                 {
                     "period": None,
-                    "start": format_datetime(self.start),
-                    "end": format_datetime(self.end),
+                    "start": _stamp(self.start),
+                    "end": _stamp(self.end),
                     "local_start": self.start.astimezone(zone).isoformat(),
                     "local_end": self.end.astimezone(zone).isoformat(),
                     "kind": "SESSION",
@@ -844,14 +851,12 @@ def _collect_warnings(tariff: Tariff, timeline: Timeline, periods: list[PricedPe
             continue
         if uses_current and (p.min_current_a is None or p.max_current_a is None):
             warnings.append(
-                f"current unknown from {format_datetime(p.start)}: min/max_current restrictions treated as not matching"
+                f"current unknown from {_stamp(p.start)}: min/max_current restrictions treated as not matching"
             )
         if uses_power and (p.min_power_kw is None or p.max_power_kw is None):
-            warnings.append(
-                f"power unknown from {format_datetime(p.start)}: min/max_power restrictions treated as not matching"
-            )
+            warnings.append(f"power unknown from {_stamp(p.start)}: min/max_power restrictions treated as not matching")
     moment = timeline.reservation.start if timeline.reservation is not None else timeline.start
     if tariff.start_date_time is not None and moment < tariff.start_date_time:
-        warnings.append(f"session starts before the tariff is valid ({format_datetime(tariff.start_date_time)})")
+        warnings.append(f"session starts before the tariff is valid ({_stamp(tariff.start_date_time)})")
     if tariff.end_date_time is not None and moment >= tariff.end_date_time:
-        warnings.append(f"session starts after the tariff ended ({format_datetime(tariff.end_date_time)})")
+        warnings.append(f"session starts after the tariff ended ({_stamp(tariff.end_date_time)})")

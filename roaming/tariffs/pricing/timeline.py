@@ -18,14 +18,16 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from roaming.core.time import get_zone
+from roaming.ocpi.datetimes import to_utc
+
 from .money import ZERO, to_decimal
-from .timeutil import get_zone, parse_datetime
 
 HOUR = Decimal(3600)
 
 
 def _as_utc(value: Any) -> dt.datetime:
-    return parse_datetime(value)
+    return to_utc(value)
 
 
 def _opt(value: Any) -> Decimal | None:

@@ -1,6 +1,6 @@
-"""Date/time helpers: OCPI DateTime parsing/formatting (transport_and_format.asciidoc §DateTime) and the
-local-time boundaries of tariff restrictions (mod_tariffs.asciidoc §TariffRestrictions: times and dates are local
-to ``Location.time_zone``)."""
+"""Time helpers with no protocol knowledge: the clock, UTC normalisation, IANA zones and the local wall-clock
+boundaries that tariff restrictions are cut at (mod_tariffs.asciidoc, TariffRestrictions: times and dates are
+local to ``Location.time_zone``). The OCPI DateTime wire format lives in ``roaming.ocpi.datetimes``."""
 
 from __future__ import annotations
 
@@ -13,32 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 UTC = dt.UTC
 
 
-def parse_datetime(value: str | dt.datetime) -> dt.datetime:
-    """Parse an OCPI DateTime into an aware UTC datetime.
-
-    Accepts ``Z``, ``+00:00`` (or any offset) and the designator-less form, which OCPI defines as UTC.
-    """
-    if isinstance(value, dt.datetime):
-        parsed = value
-    else:
-        text = str(value).strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = dt.datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise ValueError(f"invalid OCPI DateTime: {value!r}") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+def utcnow() -> dt.datetime:
+    """Now, aware, in UTC."""
+    return dt.datetime.now(UTC)
 
 
-def format_datetime(value: dt.datetime) -> str:
-    """OCPI DateTime in UTC with ``Z`` (reference §10 #5); milliseconds only when needed."""
-    value = value.astimezone(UTC)
-    if value.microsecond:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC; a naive datetime is taken to be UTC already (as OCPI reads a DateTime without zone)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 @lru_cache(maxsize=256)
