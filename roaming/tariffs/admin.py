@@ -28,6 +28,7 @@ from roaming.tariffs import pricing, selectors, services
 from roaming.tariffs.models import Tariff
 from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
 from roaming.tariffs.ocpi.serializers import validate_tariff
+from roaming.tariffs.presentation import pricing_breakdown
 
 # --- list filters ---------------------------------------------------------------------------------------------
 
@@ -384,7 +385,7 @@ class TariffAdmin(admin.ModelAdmin):
                 form.add_error(None, str(exc))
                 result = None
             else:
-                rows = result.breakdown()
+                rows = pricing_breakdown(result)
         return TemplateResponse(
             request,
             "admin/tariffs/tariff/calculator.html",

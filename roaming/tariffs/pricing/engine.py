@@ -87,7 +87,7 @@ from typing import Any
 from roaming.core.time import cuts_between, get_zone, local_boundaries
 from roaming.ocpi.datetimes import format_datetime
 
-from .money import ZERO, Price, format_money
+from .money import ZERO, Price
 from .tariff import Dimension, PriceComponent, Restrictions, Tariff, TariffElement
 from .timeline import HOUR, Interval, Timeline, seconds_between
 
@@ -162,12 +162,12 @@ class PricedPeriod:
         """OCPI ChargingPeriod (mod_cdrs §ChargingPeriod): measured volumes, not billed ones."""
         dims: list[dict[str, Any]] = []
         if self.kind == PeriodKind.RESERVATION:
-            dims.append({"type": "RESERVATION_TIME", "volume": _volume(self.hours)})
+            dims.append({"type": "RESERVATION_TIME", "volume": ocpi_volume(self.hours)})
         else:
             if self.kind == PeriodKind.CHARGING or self.energy_kwh:
-                dims.append({"type": "ENERGY", "volume": _volume(self.energy_kwh)})
+                dims.append({"type": "ENERGY", "volume": ocpi_volume(self.energy_kwh)})
             time_type = "TIME" if self.kind == PeriodKind.CHARGING else "PARKING_TIME"
-            dims.append({"type": time_type, "volume": _volume(self.hours)})
+            dims.append({"type": time_type, "volume": ocpi_volume(self.hours)})
             if self.kind == PeriodKind.CHARGING:
                 for kind, value in (
                     ("MAX_CURRENT", self.max_current_a),
@@ -176,7 +176,7 @@ class PricedPeriod:
                     ("MIN_POWER", self.min_power_kw),
                 ):
                     if value is not None:
-                        dims.append({"type": kind, "volume": _volume(value)})
+                        dims.append({"type": kind, "volume": ocpi_volume(value)})
         out: dict[str, Any] = {"start_date_time": _stamp(self.start), "dimensions": dims}
         if self.tariff_id is not None:
             out["tariff_id"] = self.tariff_id
@@ -261,9 +261,9 @@ class PricingResult:
         out: dict[str, Any] = {
             "currency": self.currency,
             "total_cost": self.total_cost.to_ocpi(),
-            "total_energy": _volume(self.total_energy),
-            "total_time": _volume(self.total_time),
-            "total_parking_time": _volume(self.total_parking_time),
+            "total_energy": ocpi_volume(self.total_energy),
+            "total_time": ocpi_volume(self.total_time),
+            "total_parking_time": ocpi_volume(self.total_parking_time),
             "charging_periods": self.charging_periods,
         }
         used = self._used_categories()
@@ -284,144 +284,16 @@ class PricingResult:
                     used.add(CostCategory.RESERVATION if p.kind == PeriodKind.RESERVATION else CostCategory.TIME)
         return {str(u) for u in used}
 
-    def breakdown(self) -> list[dict[str, Any]]:
-        """Human-readable lines per period and dimension for the admin price calculator.
-
-        Each row: ``period`` (index or ``None`` for session-level rows), ``start``/``end`` (UTC, ``Z``),
-        ``local_start``/``local_end`` (location time), ``kind``, ``dimension``, ``element`` (tariff element index or
-        ``None`` when free), ``quantity``/``billed_quantity`` with ``unit``, ``price``, ``vat``, ``step_size``,
-        ``cost_excl_vat``/``cost_incl_vat`` (unrounded Decimals) and ``text``.
-        """
-        zone = get_zone(self.time_zone)
-        rows: list[dict[str, Any]] = []
-        for p in self.periods:
-            local_start, local_end = p.start.astimezone(zone), p.end.astimezone(zone)
-            span = f"{local_start:%H:%M}–{local_end:%H:%M}"
-            base = {
-                "period": p.index,
-                "start": _stamp(p.start),
-                "end": _stamp(p.end),
-                "local_start": local_start.isoformat(),
-                "local_end": local_end.isoformat(),
-                "kind": p.kind.value,
-            }
-            for fee in self.flat_fees:
-                if fee.period_index != p.index:
-                    continue
-                label = {
-                    CostCategory.RESERVATION: "reservation expiry fee" if fee.expiry else "reservation fee",
-                    CostCategory.PARKING: "parking fee",
-                }.get(fee.category, "start fee")
-                rows.append(
-                    {
-                        **base,
-                        "dimension": "FLAT",
-                        "element": fee.applied.element_index,
-                        "quantity": ONE,
-                        "billed_quantity": ONE,
-                        "unit": "",
-                        "price": fee.applied.component.price,
-                        "vat": fee.applied.component.vat,
-                        "step_size": None,
-                        "cost_excl_vat": fee.cost.excl_vat,
-                        "cost_incl_vat": fee.cost.incl_vat,
-                        "text": f"{label} {format_money(fee.cost.excl_vat, self.currency)}",
-                    }
-                )
-            for dim, quantity, unit, label in _period_dimensions(p):
-                applied = p.components.get(dim)
-                cost = p.costs.get(dim, Price(ZERO, ZERO))
-                billed = p.billed.get(dim, ZERO)
-                if applied is None:
-                    text = f"{span} {label} {_quantity_text(quantity, unit)}: free (no price component applies)"
-                else:
-                    comp = applied.component
-                    text = (
-                        f"{span} {label} {_quantity_text(billed, unit)} × {format_money(comp.price, self.currency)}"
-                        f"/{unit} = {format_money(cost.excl_vat, self.currency)}"
-                    )
-                    if billed != quantity:
-                        text += f" (used {_quantity_text(quantity, unit)}, rounded up to step_size {comp.step_size})"
-                rows.append(
-                    {
-                        **base,
-                        "dimension": "RESERVATION_TIME" if p.kind == PeriodKind.RESERVATION else dim,
-                        "element": None if applied is None else applied.element_index,
-                        "quantity": quantity,
-                        "billed_quantity": billed if applied is not None else ZERO,
-                        "unit": unit,
-                        "price": None if applied is None else applied.component.price,
-                        "vat": None if applied is None else applied.component.vat,
-                        "step_size": None if applied is None else applied.component.step_size,
-                        "cost_excl_vat": cost.excl_vat,
-                        "cost_incl_vat": cost.incl_vat,
-                        "text": text,
-                    }
-                )
-        if self.adjustment is not None:
-            rows.append(
-                {
-                    "period": None,
-                    "start": _stamp(self.start),
-                    "end": _stamp(self.end),
-                    "local_start": self.start.astimezone(zone).isoformat(),
-                    "local_end": self.end.astimezone(zone).isoformat(),
-                    "kind": "SESSION",
-                    "dimension": (self.adjustment_reason or "").upper(),
-                    "element": None,
-                    "quantity": ONE,
-                    "billed_quantity": ONE,
-                    "unit": "",
-                    "price": None,
-                    "vat": None,
-                    "step_size": None,
-                    "cost_excl_vat": self.adjustment.excl_vat,
-                    "cost_incl_vat": self.adjustment.incl_vat,
-                    "text": f"{self.adjustment_reason} adjustment "
-                    f"{format_money(self.adjustment.excl_vat, self.currency)}",
-                }
-            )
-        return rows
-
 
 # ------------------------------------------------------------------------------------------------- helpers
 
 
-def _volume(value: Decimal) -> Decimal:
+def ocpi_volume(value: Decimal) -> Decimal:
     """Volume for OCPI output: at most 6 decimals, no exponent notation, no trailing zeros."""
     q = value.quantize(_VOLUME_PLACES)
     if q == q.to_integral_value():
         return q.quantize(ONE)
     return q.normalize()
-
-
-def _quantity_text(value: Decimal, unit: str) -> str:
-    if unit == "kWh":
-        return f"{_volume(value)} kWh"
-    seconds = int((value * HOUR).to_integral_value(rounding=ROUND_CEILING))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} h")
-    if minutes:
-        parts.append(f"{minutes} min")
-    if secs or not parts:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
-
-
-def _period_dimensions(p: PricedPeriod) -> list[tuple[str, Decimal, str, str]]:
-    if p.kind == PeriodKind.RESERVATION:
-        return [(Dimension.TIME, p.hours, "h", "reservation time")]
-    out: list[tuple[str, Decimal, str, str]] = []
-    if p.energy_kwh or p.billed.get(Dimension.ENERGY):
-        out.append((Dimension.ENERGY, p.energy_kwh, "kWh", "energy"))
-    if p.kind == PeriodKind.CHARGING:
-        out.append((Dimension.TIME, p.hours, "h", "charging time"))
-    else:
-        out.append((Dimension.PARKING_TIME, p.hours, "h", "parking time"))
-    return out
 
 
 def _ceil_to_step(value: Decimal, step: int) -> Decimal:
