@@ -82,6 +82,7 @@ from roaming.locations.services.imports.values import (
     geo_coordinate,
     parse_bool,
     positive_int,
+    tariff_id_list,
     time_zone_name,
 )
 
@@ -102,5 +103,6 @@ __all__ = [
     "geo_coordinate",
     "parse_bool",
     "positive_int",
+    "tariff_id_list",
     "time_zone_name",
 ]

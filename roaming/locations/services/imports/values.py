@@ -175,14 +175,18 @@ def diff_values(obj: models.Model, values: dict) -> dict:
     return {name: value for name, value in values.items() if getattr(obj, name) != value}
 
 
-def _tariff_ids(value: str) -> list[str]:
-    ids = [part.strip() for part in value.split(";") if part.strip()]
+def tariff_id_list(ids: list[str]) -> list[str]:
+    """Tariff ids (CiString(36) each, types.asciidoc), duplicates dropped, order kept."""
     for tariff_id in ids:
         try:
             validate_cistring(tariff_id, 36)
         except ValidationError as exc:
             raise ValueError(f"'{_short(tariff_id)}': {exc.messages[0]}")
     return list(dict.fromkeys(ids))
+
+
+def _tariff_ids(value: str) -> list[str]:
+    return tariff_id_list([part.strip() for part in value.split(";") if part.strip()])
 
 
 def _url(value: str) -> str:
