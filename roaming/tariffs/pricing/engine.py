@@ -77,7 +77,6 @@ selection is the caller's job) but produces a warning.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
@@ -88,7 +87,7 @@ from roaming.core.time import cuts_between, get_zone, local_boundaries
 from roaming.ocpi.datetimes import format_datetime
 
 from .money import ZERO, Price
-from .tariff import Dimension, PriceComponent, Restrictions, Tariff, TariffElement
+from .tariff import Dimension, PriceComponent, Restrictions, Tariff
 from .timeline import HOUR, Interval, Timeline, seconds_between
 
 ONE = Decimal(1)
@@ -120,6 +119,12 @@ class CostCategory(StrEnum):
     TIME = "total_time_cost"
     PARKING = "total_parking_cost"
     RESERVATION = "total_reservation_cost"
+
+
+# Iterating an enum class is slow; the engine does it per session, so once here.
+_CATEGORIES = tuple(CostCategory)
+_CATEGORY_VALUES = tuple(c.value for c in _CATEGORIES)
+_ALL_KINDS = frozenset(PeriodKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,21 +377,19 @@ def _matches(r: Restrictions | None, atom: _Atom, local: dt.datetime | None) -> 
 
 
 def _first(
-    elements: Sequence[tuple[int, TariffElement]],
-    dimension: str,
+    candidates: tuple[tuple[int, Restrictions | None, AppliedComponent], ...],
     matched: dict[int, bool],
     atom: _Atom,
     local: dt.datetime | None,
 ) -> AppliedComponent | None:
-    for index, element in elements:
-        component = element.component(dimension)
-        if component is None:
-            continue
+    """The first element (in tariff order) with a component in ``candidates``' dimension whose restrictions hold;
+    each element's restrictions are evaluated at most once per atom (``matched``)."""
+    for index, restrictions, applied in candidates:
         ok = matched.get(index)
         if ok is None:
-            ok = matched[index] = _matches(element.restrictions, atom, local)
+            ok = matched[index] = _matches(restrictions, atom, local)
         if ok:
-            return AppliedComponent(index, component)
+            return applied
     return None
 
 
@@ -394,25 +397,56 @@ def _lookup(tariff: Tariff, atom: _Atom, zone: dt.tzinfo, expired: bool) -> dict
     local = atom.start.astimezone(zone) if tariff.has_calendar_restrictions else None
     matched: dict[int, bool] = {}
     found: dict[str, AppliedComponent] = {}
+    candidates = _candidates(tariff)
     if atom.kind == PeriodKind.RESERVATION:
         time = None
         if expired:
-            time = _first(tariff.expiry_elements, Dimension.TIME, matched, atom, local)
+            time = _first(candidates[("expiry", Dimension.TIME)], matched, atom, local)
         if time is None:
-            time = _first(tariff.reservation_elements, Dimension.TIME, matched, atom, local)
-        flat = _first(tariff.reservation_elements, Dimension.FLAT, matched, atom, local)
-        expiry = _first(tariff.expiry_elements, Dimension.FLAT, matched, atom, local) if expired else None
+            time = _first(candidates[("reservation", Dimension.TIME)], matched, atom, local)
+        flat = _first(candidates[("reservation", Dimension.FLAT)], matched, atom, local)
+        expiry = _first(candidates[("expiry", Dimension.FLAT)], matched, atom, local) if expired else None
         for key, value in ((Dimension.TIME, time), (Dimension.FLAT, flat), (EXPIRY_FLAT, expiry)):
             if value is not None:
                 found[key] = value
         return found
-    dims = (Dimension.ENERGY, Dimension.FLAT)
-    dims += (Dimension.TIME,) if atom.kind == PeriodKind.CHARGING else (Dimension.PARKING_TIME,)
+    dims = _CHARGING_DIMS if atom.kind == PeriodKind.CHARGING else _PARKING_DIMS
     for dim in dims:
-        applied = _first(tariff.session_elements, dim, matched, atom, local)
+        applied = _first(candidates[("session", dim)], matched, atom, local)
         if applied is not None:
             found[dim] = applied
     return found
+
+
+_NO_PRICE = Price(ZERO, ZERO)
+_CHARGING_DIMS = (Dimension.ENERGY, Dimension.FLAT, Dimension.TIME)
+_PARKING_DIMS = (Dimension.ENERGY, Dimension.FLAT, Dimension.PARKING_TIME)
+_CANDIDATES_ATTR = "_engine_candidates"
+
+
+def _candidates(tariff: Tariff) -> dict[tuple[str, str], tuple[tuple[int, Restrictions | None, AppliedComponent], ...]]:
+    """Per element group and dimension, the elements that have such a component, in tariff order, each with its
+    restrictions and its ``AppliedComponent``: built once per tariff (a tariff prices many sessions)."""
+    cached = tariff.__dict__.get(_CANDIDATES_ATTR)
+    if cached is not None:
+        return cached
+    groups = {
+        "session": tariff.session_elements,
+        "reservation": tariff.reservation_elements,
+        "expiry": tariff.expiry_elements,
+    }
+    table = {}
+    for group, elements in groups.items():
+        for dim in Dimension:
+            rows = []
+            for index, element in elements:
+                component = element.component(dim)
+                if component is not None:
+                    rows.append((index, element.restrictions, AppliedComponent(index, component)))
+            table[(group, str(dim))] = tuple(rows)
+    # Tariff is a frozen dataclass; like its cached_property facts, this cache lives in the instance's __dict__.
+    tariff.__dict__[_CANDIDATES_ATTR] = table
+    return table
 
 
 # ------------------------------------------------------------------------------------------------- segmentation
@@ -519,18 +553,29 @@ def _merge(atoms: list[_Atom], tariff_id: str | None) -> list[PricedPeriod]:
         if not group:
             return
         first, last = group[0], group[-1]
+        if len(group) == 1:
+            # Most periods are one atom: the aggregates are its own values (``ZERO +`` keeps sum()'s exponent).
+            energy = ZERO + first.energy
+            min_power, max_power = first.min_power, first.max_power
+            min_current, max_current = first.min_current, first.max_current
+        else:
+            energy = sum((a.energy for a in group), ZERO)
+            min_power = _agg(min, [a.min_power for a in group])
+            max_power = _agg(max, [a.max_power for a in group])
+            min_current = _agg(min, [a.min_current for a in group])
+            max_current = _agg(max, [a.max_current for a in group])
         periods.append(
             PricedPeriod(
                 index=len(periods),
                 start=first.start,
                 end=last.end,
                 kind=first.kind,
-                energy_kwh=sum((a.energy for a in group), ZERO),
+                energy_kwh=energy,
                 seconds=seconds_between(first.start, last.end),
-                min_power_kw=_agg(min, [a.min_power for a in group]),
-                max_power_kw=_agg(max, [a.max_power for a in group]),
-                min_current_a=_agg(min, [a.min_current for a in group]),
-                max_current_a=_agg(max, [a.max_current for a in group]),
+                min_power_kw=min_power,
+                max_power_kw=max_power,
+                min_current_a=min_current,
+                max_current_a=max_current,
                 components=first.components,
                 tariff_id=tariff_id,
             )
@@ -599,7 +644,7 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
             reservation_secs[p.index] = p.seconds
 
     # Step 2: step_size once per session (rule 5).
-    _apply_step(periods, Dimension.ENERGY, set(PeriodKind), energy_wh)
+    _apply_step(periods, Dimension.ENERGY, _ALL_KINDS, energy_wh)
     time_based = [p for p in periods if session_secs.get(p.index, ZERO) > 0]
     if time_based:
         last = time_based[-1]
@@ -610,7 +655,7 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
     _apply_step(periods, Dimension.TIME, {PeriodKind.RESERVATION}, reservation_secs)
 
     # Step 3: costs per period and dimension.
-    totals: dict[str, Price] = {c.value: Price(ZERO, ZERO) for c in CostCategory}
+    totals: dict[str, Price] = dict.fromkeys(_CATEGORY_VALUES, _NO_PRICE)
     vat_unknown = vat_absent_means_unknown
     for p in periods:
         if p.index in energy_wh:
@@ -654,15 +699,16 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
             totals[category] += cost
             flat_fees.append(FlatFee(category, p.index, applied, cost, expiry=key == EXPIRY_FLAT))
 
-    uncapped = Price(ZERO, ZERO)
-    for category in CostCategory:
+    uncapped = _NO_PRICE
+    for category in _CATEGORIES:
         uncapped += totals[category]
     total, reason = _clamp(uncapped, tariff.min_price, tariff.max_price)
     adjustment = None if reason is None else total - uncapped
     exact = {**totals, "total_cost": total}
 
-    def hours(kind: PeriodKind) -> Decimal:
-        return sum((p.seconds for p in periods if p.kind == kind), ZERO) / HOUR
+    seconds_by_kind = {PeriodKind.CHARGING: ZERO, PeriodKind.PARKING: ZERO, PeriodKind.RESERVATION: ZERO}
+    for p in periods:
+        seconds_by_kind[p.kind] += p.seconds
 
     session_seconds = timeline.seconds if not expired else ZERO
     return PricingResult(
@@ -677,9 +723,9 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
         flat_fees=tuple(flat_fees),
         total_energy=sum((p.energy_kwh for p in periods), ZERO),
         total_time=session_seconds / HOUR,
-        total_charging_time=hours(PeriodKind.CHARGING),
-        total_parking_time=hours(PeriodKind.PARKING),
-        total_reservation_time=hours(PeriodKind.RESERVATION),
+        total_charging_time=seconds_by_kind[PeriodKind.CHARGING] / HOUR,
+        total_parking_time=seconds_by_kind[PeriodKind.PARKING] / HOUR,
+        total_reservation_time=seconds_by_kind[PeriodKind.RESERVATION] / HOUR,
         billed_energy=sum((v for v in energy_wh.values()), ZERO) / THOUSAND,
         billed_time=sum((p.billed.get(Dimension.TIME, ZERO) for p in periods if p.kind == PeriodKind.CHARGING), ZERO),
         billed_parking_time=sum((p.billed.get(Dimension.PARKING_TIME, ZERO) for p in periods), ZERO),
