@@ -394,7 +394,20 @@ def _first(
 
 
 def _lookup(tariff: Tariff, atom: _Atom, zone: dt.tzinfo, expired: bool) -> dict[str, AppliedComponent]:
+    if not tariff.restriction_list:
+        # Without restrictions every element matches every atom: the answer depends on the atom's kind alone.
+        cache = _candidates(tariff)[_UNRESTRICTED]
+        found = cache.get((atom.kind, expired))
+        if found is None:
+            found = cache[(atom.kind, expired)] = _lookup_matching(tariff, atom, None, expired)
+        return dict(found)
     local = atom.start.astimezone(zone) if tariff.has_calendar_restrictions else None
+    return _lookup_matching(tariff, atom, local, expired)
+
+
+def _lookup_matching(
+    tariff: Tariff, atom: _Atom, local: dt.datetime | None, expired: bool
+) -> dict[str, AppliedComponent]:
     matched: dict[int, bool] = {}
     found: dict[str, AppliedComponent] = {}
     candidates = _candidates(tariff)
@@ -422,6 +435,7 @@ _NO_PRICE = Price(ZERO, ZERO)
 _CHARGING_DIMS = (Dimension.ENERGY, Dimension.FLAT, Dimension.TIME)
 _PARKING_DIMS = (Dimension.ENERGY, Dimension.FLAT, Dimension.PARKING_TIME)
 _CANDIDATES_ATTR = "_engine_candidates"
+_UNRESTRICTED = ("unrestricted", "")
 
 
 def _candidates(tariff: Tariff) -> dict[tuple[str, str], tuple[tuple[int, Restrictions | None, AppliedComponent], ...]]:
@@ -444,6 +458,7 @@ def _candidates(tariff: Tariff) -> dict[tuple[str, str], tuple[tuple[int, Restri
                 if component is not None:
                     rows.append((index, element.restrictions, AppliedComponent(index, component)))
             table[(group, str(dim))] = tuple(rows)
+    table[_UNRESTRICTED] = {}  # (kind, expired) -> components, for tariffs without any restriction
     # Tariff is a frozen dataclass; like its cached_property facts, this cache lives in the instance's __dict__.
     tariff.__dict__[_CANDIDATES_ATTR] = table
     return table
