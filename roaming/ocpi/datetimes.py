@@ -38,10 +38,10 @@ def parse_datetime(value: str) -> datetime:
     elif ":" not in tz:
         tz = f"{tz[:3]}:{tz[3:]}"
     try:
-        parsed = datetime.fromisoformat(f"{match['date']}T{time}{frac}{tz}")
-    except ValueError as exc:
+        # OverflowError: a valid local time outside datetime's range once in UTC (0001-01-01T00:00:00+01:00).
+        return datetime.fromisoformat(f"{match['date']}T{time}{frac}{tz}").astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"'{value}' is not a valid date and time") from exc
-    return parsed.astimezone(UTC)
 
 
 def utcnow() -> datetime:

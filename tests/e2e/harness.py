@@ -6,6 +6,7 @@ commands, Celery tasks and OCPI calls over HTTP.
 """
 
 import json
+import base64
 import os
 import shutil
 import socket
@@ -82,6 +83,10 @@ class Instance:
                 "REDIS_URL": self.redis_url,
                 "CELERY_TASK_DEFAULT_QUEUE": self.queue,
                 "SECRET_KEY": f"e2e-secret-{self.name}-0123456789abcdefghijklmnopqrstuvwxyz",
+                # Production settings refuse to start without a key of their own (never derived from SECRET_KEY).
+                "CREDENTIALS_ENCRYPTION_KEYS": base64.urlsafe_b64encode(
+                    f"e2e-fernet-{self.name}".ljust(32)[:32].encode()
+                ).decode(),
                 "OCPI_BASE_URL": self.base_url,
                 "OCPI_COUNTRY_CODE": self.country_code,
                 "OCPI_PARTY_ID": self.party_id,
