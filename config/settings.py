@@ -228,3 +228,15 @@ OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"
 # Hostile input: largest request body accepted on /ocpi/ (bytes, refused before reading) and deepest JSON nesting.
 OCPI_REQUEST_BODY_LIMIT = env.int("OCPI_REQUEST_BODY_LIMIT", default=2_000_000)
 OCPI_JSON_MAX_DEPTH = env.int("OCPI_JSON_MAX_DEPTH", default=64)
+# Publishing a task after a commit is best effort (roaming.ocpi.queueing): one attempt, connecting for at most this
+# many seconds (CELERY_PUBLISH_TIMEOUT), so a broker outage costs a write a moment, not kombu's retries.
+CELERY_PUBLISH_TIMEOUT = env.float("CELERY_PUBLISH_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_PUBLISH_TIMEOUT
+# kombu otherwise retries establishing the publishing connection for seconds (1.26 s per write in the broker drill).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_PUBLISH_TIMEOUT,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}

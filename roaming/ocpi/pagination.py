@@ -19,7 +19,6 @@ from django.db.models import QuerySet
 from roaming.ocpi.datetimes import format_datetime, parse_datetime
 from roaming.ocpi.exceptions import InvalidParameters
 
-
 MAX_OFFSET = 2**62  # leaves room for offset + limit inside a bigint
 
 

@@ -23,12 +23,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from roaming.ocpi.client import OcpiClientError, join_url
 from roaming.ocpi.directory import directory
 from roaming.ocpi.models import OutboxMessage
+from roaming.ocpi.queueing import publish, publish_on_commit
 from roaming.ocpi.status import InterfaceRole
 
 logger = logging.getLogger("roaming.ocpi.push")
@@ -94,13 +94,10 @@ def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2
     )
     keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
 
-    def schedule():
-        from roaming.ocpi.tasks import outbox_deliver_task
+    from roaming.ocpi.tasks import outbox_deliver_task
 
-        for partner_id, object_key in keys:
-            outbox_deliver_task.delay(partner_id, module, object_key)
-
-    transaction.on_commit(schedule)
+    for partner_id, object_key in keys:
+        publish_on_commit(outbox_deliver_task, (partner_id, module, object_key))
     return len(messages)
 
 
@@ -223,7 +220,7 @@ def _schedule_retry(message: OutboxMessage) -> None:
         return  # in-process mode runs "countdown" tasks at once; the periodic re-queue picks the message up
 
     delay = max(0.0, (message.next_attempt_at - timezone.now()).total_seconds())
-    outbox_deliver_task.apply_async((message.partner_id, message.module, message.object_key), countdown=delay)
+    publish(outbox_deliver_task, (message.partner_id, message.module, message.object_key), countdown=delay)
 
 
 def outbox_requeue_due(*, limit: int = 5000) -> int:
@@ -237,7 +234,8 @@ def outbox_requeue_due(*, limit: int = 5000) -> int:
     )
     count = 0
     for partner_id, module, object_key in due:
-        outbox_deliver_task.delay(partner_id, module, object_key)
+        if not publish(outbox_deliver_task, (partner_id, module, object_key)):
+            break  # the broker is down: the next run tries again
         count += 1
     return count
 
@@ -249,12 +247,8 @@ def outbox_retry(*, message_ids: list[int]) -> int:
     )
     keys = set(messages.values_list("partner_id", "module", "object_key"))
     count = messages.update(status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now(), attempts=0)
+    from roaming.ocpi.tasks import outbox_deliver_task
 
-    def schedule():
-        from roaming.ocpi.tasks import outbox_deliver_task
-
-        for partner_id, module, object_key in keys:
-            outbox_deliver_task.delay(partner_id, module, object_key)
-
-    transaction.on_commit(schedule)
+    for partner_id, module, object_key in keys:
+        publish_on_commit(outbox_deliver_task, (partner_id, module, object_key))
     return count

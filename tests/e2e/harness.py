@@ -5,8 +5,8 @@ and a Celery worker consuming its own Redis database. Tests drive them the way s
 commands, Celery tasks and OCPI calls over HTTP.
 """
 
-import json
 import base64
+import json
 import os
 import shutil
 import socket

@@ -10,13 +10,23 @@ from roaming.core.exceptions import PartnerUnreachable
 from roaming.ocpi.models import TrafficLog
 from roaming.partners.choices import PartnerStatus
 from roaming.partners.models import PartnerRole, PartnerToken
-from roaming.partners.services import partner_create_outbound, partner_register_outbound, partner_rotate_credentials
+from roaming.partners.services import (
+    partner_create_outbound,
+    partner_invite,
+    partner_register_outbound,
+    partner_rotate_credentials,
+)
 from tests.conftest import auth
 from tests.partners.factories import registered_partner_with_token
-from tests.partners.test_credentials_inbound import CREDENTIALS_URL, credentials_body, invited, post  # noqa: F401
+from tests.partners.test_credentials_inbound import CREDENTIALS_URL, credentials_body, post
 from tests.stub_server import envelope
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def invited():
+    return partner_invite(name="Mobility DE")
 
 
 def role(cc="DE", pid="MSP", kind="EMSP", **business):
@@ -123,7 +133,7 @@ def test_inbound_put_refuses_a_party_another_partner_holds(client, stub_server, 
     response = post(client, body, token_c, method="put")
     assert response.status_code == 200
     assert response.json()["status_code"] == 2001
-    assert "roles[1]: FR/TAK is already registered by another partner as CPO" == response.json()["status_message"]
+    assert response.json()["status_message"] == "roles[1]: FR/TAK is already registered by another partner as CPO"
     partner.refresh_from_db()
     assert partner.their_token == "token-b-from-partner"
     assert list(partner.roles.values_list("party_id", flat=True)) == ["MSP"]
