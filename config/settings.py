@@ -240,3 +240,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# Housekeeping (daily): delivered/superseded/cancelled pushes and finished pulls older than this are deleted.
+OCPI_OUTBOX_RETENTION_DAYS = env.int("OCPI_OUTBOX_RETENTION_DAYS", default=30)
+OCPI_SYNC_RUN_RETENTION_DAYS = env.int("OCPI_SYNC_RUN_RETENTION_DAYS", default=90)
+# Incremental pulls ask date_from this many seconds before the last successful run started (clock skew).
+OCPI_PULL_CLOCK_SKEW_SECONDS = env.int("OCPI_PULL_CLOCK_SKEW_SECONDS", default=120)

@@ -3,8 +3,9 @@
 transport_and_format.asciidoc (Pagination) and the "offline behaviour" section: the receiver keeps itself in sync by
 GETting the sender's list with ``date_from``. A run:
 
-* starts from ``date_from`` = the start of the last successful run (objects changed while it ran are fetched again
-  next time, never missed), or from nothing for a full pull;
+* starts from ``date_from`` = the start of the last successful run minus ``OCPI_PULL_CLOCK_SKEW_SECONDS`` (objects
+  changed while it ran are fetched again next time, never missed, even if the partner's clock runs behind ours), or
+  from nothing for a full pull;
 * follows ``Link: rel="next"`` and gives each page to the module's ``ingest`` callable, which upserts it and
   reports accepted / ignored / rejected objects (one bad object never sinks a page);
 * saves the next page URL after every page, so a run that failed or whose worker died resumes where it stopped;
@@ -19,6 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from roaming.ocpi.client import OcpiClientError
@@ -103,12 +105,15 @@ def _new_run(partner_id: int, module: str, full: bool) -> SyncRun:
             .order_by("-started_at")
             .first()
         )
-        date_from = last_ok.started_at if last_ok else None
+        # Our clock and the partner's differ: ask from a little earlier, so an object it stamped just before our
+        # last run started (by its clock) is not missed. Re-reading a few objects is harmless (upserts).
+        margin = timedelta(seconds=settings.OCPI_PULL_CLOCK_SKEW_SECONDS)
+        date_from = last_ok.started_at - margin if last_ok else None
     return SyncRun.objects.create(partner_id=partner_id, module=module, full=full, date_from=date_from)
 
 
 def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
-    client = directory().client(run.partner_id)
+    client = directory().client(run.partner_id, module=run.module, interface=InterfaceRole.SENDER)
     if run.resume_url:
         url, params = run.resume_url, None
     else:
@@ -155,3 +160,22 @@ def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
         run.rejected,
     )
     return run
+
+
+def sync_runs_prune(*, older_than_days: int | None = None) -> int:
+    """Delete finished runs older than ``OCPI_SYNC_RUN_RETENTION_DAYS``, except each partner and module's latest
+    successful run: the next incremental pull starts from it. Returns how many were deleted."""
+    days = settings.OCPI_SYNC_RUN_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    later_success = SyncRun.objects.filter(
+        partner_id=OuterRef("partner_id"),
+        module=OuterRef("module"),
+        status=SyncRun.Status.SUCCEEDED,
+        started_at__gt=OuterRef("started_at"),
+    )
+    finished = [SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED]
+    old = SyncRun.objects.filter(status__in=finished, started_at__lt=cutoff).exclude(
+        Q(status=SyncRun.Status.SUCCEEDED) & ~Exists(later_success)
+    )
+    deleted, _ = old.delete()
+    return deleted

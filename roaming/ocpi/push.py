@@ -147,7 +147,7 @@ def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
         return "partner paused"
     # Read once per loop: one object's messages share a partner, its endpoint and its client.
     base = directory().endpoint_url(partner_id, module, InterfaceRole.RECEIVER)
-    client = directory().client(partner_id) if base else None
+    client = directory().client(partner_id, module=module, interface=InterfaceRole.RECEIVER) if base else None
     delivered = 0
     while True:
         messages = list(pending.order_by("id"))
@@ -252,3 +252,13 @@ def outbox_retry(*, message_ids: list[int]) -> int:
     for partner_id, module, object_key in keys:
         publish_on_commit(outbox_deliver_task, (partner_id, module, object_key))
     return count
+
+
+def outbox_prune(*, older_than_days: int | None = None) -> int:
+    """Delete delivered, superseded and cancelled messages older than ``OCPI_OUTBOX_RETENTION_DAYS``; pending and
+    failed ones stay (the first are still owed, the second wait for staff). Returns how many were deleted."""
+    days = settings.OCPI_OUTBOX_RETENTION_DAYS if older_than_days is None else older_than_days
+    done = [OutboxMessage.Status.DELIVERED, OutboxMessage.Status.SUPERSEDED, OutboxMessage.Status.CANCELLED]
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = OutboxMessage.objects.filter(status__in=done, created_at__lt=cutoff).delete()
+    return deleted

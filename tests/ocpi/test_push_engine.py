@@ -208,3 +208,31 @@ def test_a_message_waits_for_earlier_pushes_of_the_objects_it_names(stub_server,
     outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
     outbox_deliver(receiver.pk, "locations", "NL/EXA/T1")
     assert [r.method for r in stub_server.requests] == ["PUT", "PUT", "DELETE"]
+
+
+def test_prune_deletes_only_old_finished_messages(receiver, settings):
+    from datetime import timedelta
+
+    from roaming.ocpi.push import outbox_prune
+
+    settings.OCPI_OUTBOX_RETENTION_DAYS = 7
+    statuses = ["delivered", "superseded", "cancelled", "failed", "pending"]
+    old = {
+        s: OutboxMessage.objects.create(
+            partner=receiver, module="locations", object_key=s, method="PUT", path=s, status=s
+        )
+        for s in statuses
+    }
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(days=8))
+    recent = OutboxMessage.objects.create(
+        partner=receiver, module="locations", object_key="r", method="PUT", path="r", status="delivered"
+    )
+
+    assert outbox_prune() == 3
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {old["failed"].pk, old["pending"].pk, recent.pk}
+
+
+def test_the_housekeeping_prune_is_scheduled_daily():
+    from django_celery_beat.models import PeriodicTask
+
+    assert PeriodicTask.objects.get(task="ocpi.housekeeping_prune").crontab.hour == "3"
