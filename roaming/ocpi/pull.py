@@ -13,19 +13,18 @@ GETting the sender's list with ``date_from``. A run:
 """
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from roaming.ocpi.client import OcpiClientError
 from roaming.ocpi.datetimes import format_datetime
 from roaming.ocpi.directory import directory
+from roaming.ocpi.locks import exclusive
 from roaming.ocpi.models import SyncRun
 from roaming.ocpi.status import InterfaceRole
 
@@ -69,16 +68,12 @@ def sync_pull(*, partner_id: int, module: str, full: bool = False) -> SyncRun | 
     base_url = directory().endpoint_url(partner_id, module, InterfaceRole.SENDER)
     if not base_url:
         raise SyncError(f"the partner publishes no {module} SENDER endpoint")
-    lock = f"ocpi:sync:{partner_id}:{module}"
-    owner = uuid.uuid4().hex
-    if not cache.add(lock, owner, settings.OCPI_PULL_STALE_SECONDS):
-        return None
-    try:
+    # A database advisory lock (roaming.ocpi.locks): one pull per partner and module however long it runs.
+    with exclusive(f"ocpi:sync:{partner_id}:{module}", fallback_ttl=settings.OCPI_PULL_STALE_SECONDS) as taken:
+        if not taken:
+            return None
         run = _resumable_run(partner_id, module, full) or _new_run(partner_id, module, full)
         return _execute(run, handler, base_url)
-    finally:
-        if cache.get(lock) == owner:
-            cache.delete(lock)
 
 
 def _resumable_run(partner_id: int, module: str, full: bool) -> SyncRun | None:

@@ -6,7 +6,8 @@ partner in the same database transaction (nothing accepted is lost, even if Redi
 delivers them in order per object, and a periodic task re-queues whatever is due. Rules:
 
 * fan-out: partners whose version details list the module's RECEIVER endpoint (``directory().receivers``);
-* order: one delivery loop per (partner, module, object_key) at a time, guarded by a cache lock; a message may
+* order: one delivery loop per (partner, module, object_key) at a time, guarded by a database advisory lock
+  (``roaming.ocpi.locks``: holds however long a delivery takes, freed at once if the worker dies); a message may
   also wait for earlier pushes of other objects (``after_keys``);
 * freshness: when several messages for one object are pending, a later PUT supersedes everything before it
   (a PUT is a full replacement), so a late retry never sends stale data;
@@ -17,22 +18,22 @@ delivers them in order per object, and a periodic task re-queues whatever is due
 
 import logging
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from roaming.ocpi.client import OcpiClientError, join_url
 from roaming.ocpi.directory import directory
+from roaming.ocpi.locks import exclusive
 from roaming.ocpi.models import OutboxMessage
 from roaming.ocpi.queueing import publish, publish_on_commit
 from roaming.ocpi.status import InterfaceRole
 
 logger = logging.getLogger("roaming.ocpi.push")
 
+# Only for the cache-lock fallback off PostgreSQL (development): PostgreSQL's advisory lock has no TTL.
 LOCK_SECONDS = 300
 
 
@@ -124,15 +125,10 @@ def outbox_deliver(partner_id: int, module: str, object_key: str) -> str:
 
     Returns ``locked`` when another worker is delivering this object (the caller retries shortly).
     """
-    key = _lock_key(partner_id, module, object_key)
-    owner = uuid.uuid4().hex
-    if not cache.add(key, owner, LOCK_SECONDS):
-        return "locked"
-    try:
+    with exclusive(_lock_key(partner_id, module, object_key), fallback_ttl=LOCK_SECONDS) as taken:
+        if not taken:
+            return "locked"
         return _deliver_loop(partner_id, module, object_key)
-    finally:
-        if cache.get(key) == owner:
-            cache.delete(key)
 
 
 def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
