@@ -245,3 +245,5 @@ OCPI_OUTBOX_RETENTION_DAYS = env.int("OCPI_OUTBOX_RETENTION_DAYS", default=30)
 OCPI_SYNC_RUN_RETENTION_DAYS = env.int("OCPI_SYNC_RUN_RETENTION_DAYS", default=90)
 # Incremental pulls ask date_from this many seconds before the last successful run started (clock skew).
 OCPI_PULL_CLOCK_SKEW_SECONDS = env.int("OCPI_PULL_CLOCK_SKEW_SECONDS", default=120)
+# A partner's credentials PUT: its previous token C stays valid this long, or until it first uses the new one.
+OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS = env.int("OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS", default=300)

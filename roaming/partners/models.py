@@ -1,6 +1,7 @@
 """Roaming partners and their OCPI credentials (credentials.asciidoc)."""
 
 from django.db import models
+from django.utils import timezone
 from django.db.models import Q
 
 from roaming.core import crypto
@@ -131,7 +132,12 @@ class PartnerToken(models.Model):
         indexes = [models.Index(fields=["partner", "kind"], condition=Q(revoked_at__isnull=True), name="live_token")]
 
     def __str__(self) -> str:
-        state = "revoked" if self.revoked_at else "live"
+        if self.revoked_at is None:
+            state = "live"
+        elif self.revoked_at > timezone.now():
+            state = f"valid until {self.revoked_at:%Y-%m-%d %H:%M:%S} UTC (rotation grace)"
+        else:
+            state = "revoked"
         return f"{self.get_kind_display()} {self.hint}… ({state})"
 
 

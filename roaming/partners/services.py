@@ -8,8 +8,11 @@ partner stays in the state it was in before.
 import logging
 from dataclasses import dataclass
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from roaming.core import crypto
@@ -56,8 +59,15 @@ def _issue_token(partner: Partner, kind: str) -> str:
     return token
 
 
+def _live_tokens(partner: Partner):
+    """Tokens not revoked, including those in a rotation grace period (revocation set in the future)."""
+    return PartnerToken.objects.filter(partner=partner).filter(
+        Q(revoked_at__isnull=True) | Q(revoked_at__gt=timezone.now())
+    )
+
+
 def _revoke_tokens(partner: Partner, *, kind: str | None = None, keep: str | None = None) -> int:
-    tokens = PartnerToken.objects.filter(partner=partner, revoked_at__isnull=True)
+    tokens = _live_tokens(partner)
     if kind:
         tokens = tokens.filter(kind=kind)
     if keep:
@@ -288,9 +298,17 @@ def credentials_update_inbound(*, partner: Partner, data) -> dict:
         partner = Partner.objects.select_for_update().get(pk=partner.pk)
         _store_connection(partner, credentials=credentials, discovery=discovery)
         partner.save()
-        _revoke_tokens(partner)
+        # A lost reply must not lock the partner out: the previous token C keeps working until the partner first
+        # uses the new one (the credentials backend then revokes it) or the grace period ends.
+        grace = timedelta(seconds=settings.OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS)
+        _live_tokens(partner).update(revoked_at=timezone.now() + grace)
         token_c = _issue_token(partner, TokenKind.ACCESS)
-        partner_event(partner, "update", f"Credentials updated by the partner; new token C {token_c[:4]}… issued")
+        partner_event(
+            partner,
+            "update",
+            f"Credentials updated by the partner; new token C {token_c[:4]}… issued, the previous one valid until "
+            f"first use of the new one or {grace.total_seconds():.0f} s",
+        )
     return our_credentials(token_c)
 
 

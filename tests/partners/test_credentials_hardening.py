@@ -223,3 +223,50 @@ def test_the_data_migration_purges_tokens_already_logged():
     assert logged.request_body == '{"token": "<redacted>"}'
     assert "abcdef" not in logged.response_body
     assert kept.request_body == '{"token": "x"}'  # other modules' bodies carry no credentials token
+
+
+# --- inbound rotation grace period ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rotated(client, stub_server, invited):
+    """A partner registered with token C, then rotated by PUT: (partner, old token C, new token C)."""
+    partner, token_a = invited
+    stub_server.serve_ocpi_peer()
+    old_c = post(client, credentials_body(stub_server), token_a).json()["data"]["token"]
+    new_c = post(client, credentials_body(stub_server, token="rotated-b"), old_c, method="put").json()["data"]["token"]
+    return partner, old_c, new_c
+
+
+def test_a_lost_put_reply_does_not_lock_the_partner_out(client, rotated):
+    _, old_c, _ = rotated  # the partner never received new_c
+    assert client.get("/ocpi/2.2.1", **auth(old_c)).status_code == 200
+    assert client.get("/ocpi/2.2.1", **auth(old_c)).status_code == 200
+
+
+def test_first_use_of_the_new_token_ends_the_grace_period(client, rotated):
+    _, old_c, new_c = rotated
+    assert client.get("/ocpi/2.2.1", **auth(new_c)).status_code == 200
+    assert client.get("/ocpi/2.2.1", **auth(old_c)).status_code == 401
+    assert client.get("/ocpi/2.2.1", **auth(new_c)).status_code == 200
+
+
+def test_the_grace_period_ends(client, rotated):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    partner, old_c, new_c = rotated
+    graced = PartnerToken.objects.get(partner=partner, revoked_at__isnull=False, revoked_at__gt=timezone.now())
+    assert timedelta(seconds=290) < graced.revoked_at - timezone.now() <= timedelta(seconds=300)
+    PartnerToken.objects.filter(pk=graced.pk).update(revoked_at=timezone.now() - timedelta(seconds=1))
+    assert client.get("/ocpi/2.2.1", **auth(old_c)).status_code == 401
+    assert client.get("/ocpi/2.2.1", **auth(new_c)).status_code == 200
+
+
+def test_unregistering_during_the_grace_period_kills_both_tokens(client, rotated):
+    _, old_c, new_c = rotated
+    assert client.delete(CREDENTIALS_URL, **auth(old_c)).status_code == 200
+    assert client.get("/ocpi/versions", **auth(old_c)).status_code == 401
+    assert client.get("/ocpi/versions", **auth(new_c)).status_code == 401
+    assert not PartnerToken.objects.filter(revoked_at__isnull=True).exists()
