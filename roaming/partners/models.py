@@ -1,8 +1,8 @@
 """Roaming partners and their OCPI credentials (credentials.asciidoc)."""
 
 from django.db import models
-from django.utils import timezone
 from django.db.models import Q
+from django.utils import timezone
 
 from roaming.core import crypto
 from roaming.core.models import TimeStampedModel

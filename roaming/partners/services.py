@@ -7,7 +7,6 @@ partner stays in the state it was in before.
 
 import logging
 from dataclasses import dataclass
-
 from datetime import timedelta
 
 from django.conf import settings
