@@ -13,15 +13,19 @@ delivers them in order per object, and a periodic task re-queues whatever is due
   (a PUT is a full replacement), so a late retry never sends stale data;
 * retries: connection errors, HTTP 5xx/429/401 and OCPI 3xxx are retried with exponential backoff and jitter up to
   ``OCPI_PUSH_MAX_ATTEMPTS``; a partner's refusal (HTTP 4xx, OCPI 2xxx) fails the message at once, with the reason;
+* backoff per partner: a transient failure also backs the whole partner off (consecutive failures grow it), so its
+  other objects wait for its next retry time without a call, and no worker sits in HTTP retries for a partner that
+  is down (pushes are sent without the client's own quick retries) while healthy partners' pushes go on;
 * a suspended partner's messages wait; an unregistered partner's are cancelled.
 """
 
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from roaming.ocpi.client import OcpiClientError, join_url
@@ -116,6 +120,41 @@ def _is_transient(error: OcpiClientError) -> bool:
     return error.ocpi_status is not None and error.ocpi_status >= 3000 and (error.http_status or 200) < 400
 
 
+def _backoff_key(partner_id: int) -> str:
+    return f"ocpi:outbox:backoff:{partner_id}"
+
+
+def partner_backoff_until(partner_id: int) -> datetime | None:
+    """When pushes to a failing partner may be tried again (None: it is not failing). Per partner, not per message:
+    one partner down must not cost a call, a timeout and a worker for each of its objects."""
+    try:
+        state = cache.get(_backoff_key(partner_id))
+    except Exception:  # the cache (Redis) is down: deliver as if no backoff was recorded
+        return None
+    return datetime.fromtimestamp(state["until"], UTC) if state else None
+
+
+def _partner_failed(partner_id: int) -> datetime:
+    """Record one more consecutive transient failure of the partner; return when it may be tried again."""
+    key = _backoff_key(partner_id)
+    try:
+        state = cache.get(key) or {"failures": 0}
+        failures = state["failures"] + 1
+        until = timezone.now() + timedelta(seconds=backoff_seconds(failures))
+        # Kept well past the retry time so consecutive failures keep growing the backoff.
+        cache.set(key, {"failures": failures, "until": until.timestamp()}, int(settings.OCPI_PUSH_BACKOFF_MAX) * 2)
+        return until
+    except Exception:
+        return timezone.now()
+
+
+def _partner_recovered(partner_id: int) -> None:
+    try:
+        cache.delete(_backoff_key(partner_id))
+    except Exception:
+        logger.warning("could not clear the push backoff of partner %s", partner_id)
+
+
 def _lock_key(partner_id: int, module: str, object_key: str) -> str:
     return f"ocpi:outbox:{partner_id}:{module}:{object_key}"
 
@@ -143,7 +182,9 @@ def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
         return "partner paused"
     # Read once per loop: one object's messages share a partner, its endpoint and its client.
     base = directory().endpoint_url(partner_id, module, InterfaceRole.RECEIVER)
-    client = directory().client(partner_id, module=module, interface=InterfaceRole.RECEIVER) if base else None
+    client = (
+        directory().client(partner_id, module=module, interface=InterfaceRole.RECEIVER, retries=0) if base else None
+    )
     delivered = 0
     while True:
         messages = list(pending.order_by("id"))
@@ -163,6 +204,13 @@ def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
             message.save(update_fields=["next_attempt_at"])
             _schedule_retry(message)
             return "waiting for earlier pushes of related objects"
+        resume_at = partner_backoff_until(partner_id)
+        if resume_at is not None and resume_at > now:
+            # The partner is failing: wait for its next retry time without a call (and without holding a worker).
+            message.next_attempt_at = resume_at
+            message.save(update_fields=["next_attempt_at"])
+            _schedule_retry(message)
+            return f"partner backing off until {resume_at.isoformat()}"
         if not _send(message, base, client):
             return f"delivered {delivered}, then retry later"
         delivered += 1
@@ -193,7 +241,10 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
     except OcpiClientError as exc:
         message.http_status, message.ocpi_status, message.last_error = exc.http_status, exc.ocpi_status, exc.message
         if _is_transient(exc) and message.attempts < settings.OCPI_PUSH_MAX_ATTEMPTS:
-            message.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(message.attempts))
+            resume_at = _partner_failed(message.partner_id)
+            message.next_attempt_at = max(
+                resume_at, timezone.now() + timedelta(seconds=backoff_seconds(message.attempts))
+            )
             message.save()
             _schedule_retry(message)
             return False
@@ -201,6 +252,7 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
         message.save()
         logger.warning("push %s failed for good: %s", message.pk, exc.message)
         return True
+    _partner_recovered(message.partner_id)
     message.status = OutboxMessage.Status.DELIVERED
     message.delivered_at = timezone.now()
     message.http_status, message.ocpi_status, message.last_error = result.http_status, result.status_code, ""
@@ -243,6 +295,8 @@ def outbox_retry(*, message_ids: list[int]) -> int:
     )
     keys = set(messages.values_list("partner_id", "module", "object_key"))
     count = messages.update(status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now(), attempts=0)
+    for partner_id in {partner_id for partner_id, _, _ in keys}:
+        _partner_recovered(partner_id)  # staff asked for now: the partner's backoff too
     from roaming.ocpi.tasks import outbox_deliver_task
 
     for partner_id, module, object_key in keys:

@@ -15,10 +15,12 @@ class PartnerDirectory:
     def endpoint_url(self, partner_id: int, identifier: str, role: str) -> str | None:
         return selectors.partner_endpoint_url(partner_id=partner_id, identifier=identifier, role=role)
 
-    def client(self, partner_id: int, *, module: str = "", interface: str = "") -> OcpiClient:
+    def client(
+        self, partner_id: int, *, module: str = "", interface: str = "", retries: int | None = None
+    ) -> OcpiClient:
         partner = Partner.objects.get(pk=partner_id)
         our_role, their_role = registry.routing_roles(module, interface) if module and interface else (None, None)
-        kwargs = {}
+        kwargs = {"retries": retries}
         if their_role:
             role = selectors.partner_role(partner_id=partner_id, role=their_role)
             if role is not None:

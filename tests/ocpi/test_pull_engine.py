@@ -133,13 +133,21 @@ def test_refuses_unknown_module_missing_endpoint_and_inactive_partner(sender, in
 
 
 def test_concurrent_run_is_skipped(stub_server, sender, ingested):
-    from django.core.cache import cache
+    """Another worker (another database session) holds the partner+module lock."""
+    import psycopg
+    from django.db import connection
 
-    cache.set(f"ocpi:sync:{sender.pk}:things", "someone-else", 30)
+    db = connection.settings_dict
+    other = psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or None
+    )
     try:
+        lock_name = f"ocpi:sync:{sender.pk}:things"
+        assert other.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, %s))", [lock_name, 0x0C91]).fetchone()[0]
         assert sync_pull(partner_id=sender.pk, module="things") is None
+        assert not stub_server.requests
     finally:
-        cache.delete(f"ocpi:sync:{sender.pk}:things")
+        other.close()
 
 
 def test_schedule_pull_creates_a_beat_task(sender):
