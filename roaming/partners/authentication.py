@@ -42,12 +42,11 @@ class PartnerCredentialsBackend:
                 kind = TokenKind.REGISTRATION
             elif partner.status not in _VALID_STATUS[kind]:
                 continue  # the other reading of the header (plain vs Base64) may still match a live token
-            if row.last_used_at is None and kind == TokenKind.ACCESS:
-                # First use of a token issued by a rotation: the partner has it, so older ones in their grace
-                # period end now.
-                PartnerToken.objects.filter(
-                    partner=partner, kind=TokenKind.ACCESS, revoked_at__gt=now, created_at__lt=row.created_at
-                ).update(revoked_at=now)
+            if row.revoked_at is not None and _successor_used(row):
+                # In its rotation grace period, but the partner has used the new token: this one is over. (Checked
+                # here, on the rare calls with an old token, so the usual call costs no extra query.)
+                PartnerToken.objects.filter(pk=row.pk).update(revoked_at=now)
+                continue
             # Touch at most once a minute: a write per request would cost more than the request.
             if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
                 PartnerToken.objects.filter(pk=row.pk).update(last_used_at=now)
@@ -63,3 +62,9 @@ class PartnerCredentialsBackend:
                 version=partner.version or None,
             )
         return None
+
+
+def _successor_used(row: PartnerToken) -> bool:
+    return PartnerToken.objects.filter(
+        partner_id=row.partner_id, kind=TokenKind.ACCESS, created_at__gt=row.created_at, last_used_at__isnull=False
+    ).exists()

@@ -254,7 +254,14 @@ class Pair:
         migrate = subprocess.run(
             [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
             cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": template_url, "DJANGO_SETTINGS_MODULE": "config.settings"},
+            env={
+                **os.environ,
+                "DATABASE_URL": template_url,
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                # Production settings refuse to start without secrets of their own: these only migrate a template.
+                "SECRET_KEY": "e2e-template-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+                "CREDENTIALS_ENCRYPTION_KEYS": base64.urlsafe_b64encode(b"e2e-template-fernet-key-32-bytes").decode(),
+            },
             capture_output=True,
             text=True,
         )
