@@ -63,6 +63,8 @@ class Instance:
     queue: str
     port: int = field(default_factory=free_port)
     processes: list = field(default_factory=list)
+    #: settings a drill overrides for the processes it (re)starts, e.g. a broker URL where nothing listens
+    extra_env: dict = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -102,6 +104,7 @@ class Instance:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(self.extra_env)
         return env
 
     def _spawn(self, label: str, args: list[str]) -> subprocess.Popen:

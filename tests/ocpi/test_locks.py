@@ -8,7 +8,6 @@ import pytest
 from django.db import connection, connections
 
 from roaming.ocpi import pull, push
-from roaming.ocpi.locks import exclusive
 from roaming.ocpi.models import OutboxMessage
 from roaming.ocpi.pull import PullHandler, sync_pull
 from tests.partners.factories import registered_partner_with_token
@@ -82,6 +81,8 @@ def test_a_pull_slower_than_the_ttl_is_not_run_twice(stub_server, short_ttls, mo
 
 def test_a_lock_whose_holder_died_is_free_at_once():
     """A worker killed mid-delivery: its database connection closes, and the server releases the lock."""
+    from roaming.ocpi.locks import exclusive
+
     holder_taken = threading.Event()
     release = threading.Event()
 
