@@ -92,14 +92,18 @@ def test_a_body_that_is_not_an_envelope_is_an_error(stub_server, make_client, st
     assert caught.value.transient is False
 
 
-def test_an_http_error_without_envelope_quotes_the_body(stub_server, make_client):
-    stub_server.route("GET", "/ocpi/thing", (403, b"<h1>Forbidden by the firewall</h1>"))
+def test_an_http_error_without_envelope_does_not_echo_the_body(stub_server, make_client):
+    # Issue 9: a proxy's internal page must not reach the admin or a credentials error message.
+    stub_server.route("GET", "/ocpi/thing", (403, b"<h1>Forbidden by the firewall at 10.1.2.3</h1>"))
 
-    with pytest.raises(OcpiClientError, match="Forbidden by the firewall") as caught:
+    with pytest.raises(OcpiClientError) as caught:
         make_client().get(f"{stub_server.url}/ocpi/thing")
 
     assert caught.value.http_status == 403
     assert caught.value.transient is False
+    assert "10.1.2.3" not in caught.value.message
+    assert "no OCPI envelope (application/json, 46 bytes; see the traffic log)" in caught.value.message
+    assert "10.1.2.3" in TrafficLog.objects.get().response_body  # kept where staff can read it
 
 
 # --- Retries -----------------------------------------------------------------------------------------------------
@@ -303,7 +307,7 @@ def test_a_link_loop_is_detected(stub_server, make_client):
     loop = f'<{stub_server.url}/ocpi/list?offset=2>; rel="next"'
     stub_server.route("GET", "/ocpi/list", (200, envelope([1, 2]), {"Link": loop}))
 
-    with pytest.raises(OcpiClientError, match="pagination loop"):
+    with pytest.raises(OcpiClientError, match="pagination: .* already fetched"):
         list(islice(make_client().iterate(f"{stub_server.url}/ocpi/list"), 50))  # bounded if undetected
 
     assert len(stub_server.calls("GET", "/ocpi/list")) == 2
@@ -320,7 +324,7 @@ def test_a_link_back_to_the_first_page_is_a_loop(stub_server, make_client):
     stub_server.route("GET", "/ocpi/list", respond)
     seen = []
 
-    with pytest.raises(OcpiClientError, match="pagination loop"):
+    with pytest.raises(OcpiClientError, match="pagination: .* already fetched"):
         for item in islice(make_client().iterate(first), 50):  # bounded if undetected
             seen.append(item)
 
