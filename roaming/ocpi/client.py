@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -70,6 +70,38 @@ class OcpiClientError(Exception):
         self.ocpi_status = ocpi_status
         self.transient = transient
         self.response = response
+
+
+def describe_transport_error(exc: Exception, url: str) -> str:
+    """A transport failure in plain words ("connection refused by 127.0.0.1:9") instead of the connection library's
+    "HTTPConnectionPool(host=..., port=...): Max retries exceeded ... NewConnectionError(...)"."""
+    parts = urlsplit(url)
+    where = parts.netloc or url
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"{where} did not accept a connection in time (timeout)"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"{where} accepted the connection but did not answer in time (timeout)"
+    if isinstance(exc, requests.exceptions.SSLError):
+        reason = "its certificate is not trusted" if "CERTIFICATE_VERIFY_FAILED" in text else "the TLS handshake failed"
+        return f"could not open a secure connection to {where}: {reason}"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if "Read timed out" in text or "ReadTimeout" in text:  # urllib3's retries wrap a read timeout this way
+            return f"{where} accepted the connection but did not answer in time (timeout)"
+        if "timed out" in text:
+            return f"{where} did not accept a connection in time (timeout)"
+        if "Connection refused" in text:
+            return f"connection refused by {where} (nothing listens there, or a firewall refuses)"
+        if any(s in text for s in ("Name or service not known", "getaddrinfo failed", "NameResolutionError")):
+            return f"the host name {parts.hostname} does not resolve (DNS)"
+        if "Network is unreachable" in text or "No route to host" in text:
+            return f"{where} is unreachable from here (network)"
+        if "RemoteDisconnected" in text or "Connection aborted" in text or "reset by peer" in text:
+            return f"{where} closed the connection without answering"
+        return f"could not connect to {where}"
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        return f"'{url}' is not a usable URL"
+    return f"the request to {where} failed ({type(exc).__name__})"
 
 
 class OcpiConnectionError(OcpiClientError):
@@ -267,12 +299,14 @@ class OcpiClient:
         started = time.monotonic()
         response = None
         error = ""
+        failure: Exception | None = None
         try:
             response = self.session.request(
                 method, url, data=body, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
             )
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"
+            failure = exc
         duration_ms = int((time.monotonic() - started) * 1000)
         traffic_record(
             direction=TrafficLog.Direction.OUTBOUND,
@@ -291,7 +325,8 @@ class OcpiClient:
         )
         if response is None:
             logger.warning("OCPI %s %s failed: %s", method, url, error)
-            raise OcpiConnectionError(f"{method} {url} failed: {error}")
+            # Staff read this message (partner page, pushes); the library's own text stays in the traffic log.
+            raise OcpiConnectionError(f"{method} {url} failed: {describe_transport_error(failure, url)}")
         return response
 
     def _unwrap(self, method: str, url: str, response: requests.Response, raise_for_status: bool) -> OcpiResult:

@@ -261,10 +261,11 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
 
 
 def _schedule_retry(message: OutboxMessage) -> None:
-    from config.celery import app
+    # The task module is imported late (it imports this one); the task's app is whichever Celery app the project
+    # wired up, so the OCPI core never reaches into ``config``.
     from roaming.ocpi.tasks import outbox_deliver_task
 
-    if app.conf.task_always_eager:
+    if outbox_deliver_task.app.conf.task_always_eager:
         return  # in-process mode runs "countdown" tasks at once; the periodic re-queue picks the message up
 
     delay = max(0.0, (message.next_attempt_at - timezone.now()).total_seconds())

@@ -10,6 +10,7 @@ from itertools import islice
 from urllib.parse import parse_qs
 
 import pytest
+import requests
 
 from roaming.ocpi.client import OcpiClient, OcpiClientError, OcpiConnectionError, OcpiResult, encode_token, join_url
 from roaming.ocpi.models import TrafficLog
@@ -159,6 +160,12 @@ def test_connection_refused_is_a_transient_connection_error(make_client, dead_ur
 
     assert caught.value.transient is True
     assert caught.value.http_status is None
+    # Staff read plain words; the connection library's text stays in the traffic log.
+    host = dead_url.split("//", 1)[1].rstrip("/")
+    assert caught.value.message.endswith(
+        f"failed: connection refused by {host} (nothing listens there, or a firewall refuses)"
+    )
+    assert "Max retries" not in caught.value.message and "HTTPConnectionPool" not in caught.value.message
     log = TrafficLog.objects.get()
     assert log.direction == TrafficLog.Direction.OUTBOUND
     assert log.partner == partner
@@ -179,6 +186,26 @@ def test_timeout_is_a_connection_error(stub_server, make_client):
 
     assert time.monotonic() - started < 2
     assert "Timeout" in TrafficLog.objects.get().error
+
+
+@pytest.mark.parametrize(
+    ("exc", "words"),
+    [
+        (requests.exceptions.ConnectTimeout("x"), "p.example:8443 did not accept a connection in time (timeout)"),
+        (requests.exceptions.ReadTimeout("x"), "p.example:8443 accepted the connection but did not answer in time"),
+        (requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED]"), "its certificate is not trusted"),
+        (
+            requests.exceptions.ConnectionError("NameResolutionError: Name or service not known"),
+            "the host name p.example does not resolve (DNS)",
+        ),
+        (requests.exceptions.ConnectionError("Connection aborted, RemoteDisconnected"), "closed the connection"),
+        (requests.exceptions.ConnectionError("something else"), "could not connect to p.example:8443"),
+    ],
+)
+def test_transport_failures_are_described_in_plain_words(exc, words):
+    from roaming.ocpi.client import describe_transport_error
+
+    assert words in describe_transport_error(exc, "https://p.example:8443/ocpi/versions")
 
 
 # --- Headers -------------------------------------------------------------------------------------------------------
