@@ -46,6 +46,18 @@ class TokenAdminForm(forms.ModelForm):
             "energy_contract",
         ]
 
+    def clean(self):
+        # The service's rules (eMA ID, OCPI lengths) shown on the form instead of a failed save.
+        cleaned = super().clean()
+        data = {name: cleaned.get(name) for name in self.Meta.fields}
+        if self.instance.pk:
+            data["uid"], data["type"] = self.instance.uid, self.instance.type
+        try:
+            own.validate_own_token(data)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages)
+        return cleaned
+
 
 @admin.register(Token)
 class TokenAdmin(admin.ModelAdmin):
@@ -76,11 +88,7 @@ class TokenAdmin(admin.ModelAdmin):
         data = {name: form.cleaned_data.get(name) for name in TokenAdminForm.Meta.fields}
         if change:
             data["uid"], data["type"] = obj.uid, obj.type
-        try:
-            saved, _ = own.token_save_own(data=data)
-        except ValidationError as exc:
-            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
-            raise
+        saved, _ = own.token_save_own(data=data)
         obj.pk = saved.pk
         obj.refresh_from_db()
 

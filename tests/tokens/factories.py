@@ -16,7 +16,7 @@ class TokenFactory(factory.django.DjangoModelFactory):
     party_id = "EXA"
     uid = factory.Sequence(lambda n: f"UID{n:06d}")
     type = "RFID"
-    contract_id = "NL-EXA-C12345678-2"
+    contract_id = "NL-EXA-C12345678-N"
     issuer = "Example Mobility"
     valid = True
     whitelist = "ALLOWED"

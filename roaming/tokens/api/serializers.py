@@ -1,5 +1,6 @@
 """Shapes of the internal tokens API (driver app, CRM) and of the CSMS authorization call."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from roaming.tokens.choices import AllowedType, DecisionSource, ProfileType, TokenType, WhitelistType
@@ -104,6 +105,7 @@ class AuthorizeResponseSerializer(serializers.ModelSerializer):
             "latency_ms",
         ]
 
+    @extend_schema_field(EmspSerializer(allow_null=True))
     def get_emsp(self, decision) -> dict | None:
         if not decision.emsp_country_code:
             return None

@@ -21,7 +21,7 @@ TYPE_PARAM = OpenApiParameter("type", str, enum=TokenType.values, description="T
 TOKEN_EXAMPLE = {
     "uid": "04A2B3C4D5E680",
     "type": "RFID",
-    "contract_id": "NL-EXA-C12345678-2",
+    "contract_id": "NL-EXA-C12345678-N",
     "issuer": "Example Mobility",
     "visual_number": "EXA-0001-2345",
     "whitelist": "ALLOWED",
@@ -74,16 +74,22 @@ class TokenListCreateApiView(generics.ListAPIView, CsmsAPIView):
         )
 
 
-class TokenApiView(CsmsAPIView):
-    def _get(self, request, uid: str):
-        token = selectors.token_get_own(uid=uid, type=_type(request))
-        if token is None:
-            raise exceptions.NotFound(f"No token with uid '{uid}'.")
-        return token
+def _own_token(request, uid: str):
+    token = selectors.token_get_own(uid=uid, type=_type(request))
+    if token is None:
+        raise exceptions.NotFound(f"No token with uid '{uid}'.")
+    return token
 
-    @extend_schema(tags=[TAG_TOKENS], summary="Get one of our tokens", parameters=[TYPE_PARAM])
+
+class TokenApiView(CsmsAPIView):
+    @extend_schema(
+        tags=[TAG_TOKENS],
+        summary="Get one of our tokens",
+        parameters=[TYPE_PARAM],
+        responses={200: s.TokenReadSerializer},
+    )
     def get(self, request, uid: str):
-        return Response(s.TokenReadSerializer(self._get(request, uid)).data)
+        return Response(s.TokenReadSerializer(_own_token(request, uid)).data)
 
     @extend_schema(
         tags=[TAG_TOKENS],
@@ -94,14 +100,14 @@ class TokenApiView(CsmsAPIView):
         responses={200: s.TokenReadSerializer, 400: ERROR_400},
     )
     def patch(self, request, uid: str):
-        token = self._get(request, uid)
+        token = _own_token(request, uid)
         serializer = s.TokenPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token = own.token_update_own(token=token, changes=serializer.validated_data)
         return Response(s.TokenReadSerializer(token).data)
 
 
-class TokenBlockApiView(TokenApiView):
+class TokenBlockApiView(CsmsAPIView):
     valid = False
 
     @extend_schema(
@@ -112,7 +118,7 @@ class TokenBlockApiView(TokenApiView):
         responses={200: s.TokenReadSerializer},
     )
     def post(self, request, uid: str):
-        token = self._get(request, uid)
+        token = _own_token(request, uid)
         own.tokens_set_valid(tokens=[token], valid=self.valid)
         token.refresh_from_db()
         return Response(s.TokenReadSerializer(token).data)

@@ -54,7 +54,7 @@ def validate_own_token(data: Mapping) -> dict:
         "whitelist": "ALLOWED",
         "valid": True,
         "type": "RFID",
-        **{k: v for k, v in data.items() if v is not None},
+        **{k: v for k, v in data.items() if v is not None and v != ""},  # empty reads as absent
         "country_code": country_code,
         "party_id": party_id,
         "last_updated": format_datetime(now_second()),
