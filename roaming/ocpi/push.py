@@ -93,15 +93,29 @@ def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2
         batch_size=1000,
     )
     keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
+    transaction.on_commit(lambda: _schedule(module, keys))
+    return len(messages)
 
-    def schedule():
-        from roaming.ocpi.tasks import outbox_deliver_task
 
+#: above this many objects in one change, deliveries are scheduled in batches (one broker message per batch):
+#: a 100,000-card import would otherwise spend minutes publishing 100,000 task messages
+SCHEDULE_BATCH_ABOVE = 50
+SCHEDULE_BATCH_SIZE = 500
+
+
+def _schedule(module: str, keys: list[tuple[int, str]]) -> None:
+    from roaming.ocpi.tasks import outbox_deliver_batch_task, outbox_deliver_task
+
+    if len(keys) <= SCHEDULE_BATCH_ABOVE:
         for partner_id, object_key in keys:
             outbox_deliver_task.delay(partner_id, module, object_key)
-
-    transaction.on_commit(schedule)
-    return len(messages)
+        return
+    by_partner: dict[int, list[str]] = {}
+    for partner_id, object_key in keys:
+        by_partner.setdefault(partner_id, []).append(object_key)
+    for partner_id, object_keys in by_partner.items():
+        for start in range(0, len(object_keys), SCHEDULE_BATCH_SIZE):
+            outbox_deliver_batch_task.delay(partner_id, module, object_keys[start : start + SCHEDULE_BATCH_SIZE])
 
 
 def backoff_seconds(attempts: int) -> float:
