@@ -160,8 +160,7 @@ def main() -> None:
         print(f"pull_s   {pull_s:8.2f}   ({cached} tokens in the CPO cache)", flush=True)
 
         their = (
-            "from roaming.partners.models import Partner\n"
-            "print(Partner.objects.get(status='registered').their_token)"
+            "from roaming.partners.models import Partner\nprint(Partner.objects.get(status='registered').their_token)"
         )
         cpo_calls_emsp = cpo.shell(their).strip().splitlines()[-1]  # the token the eMSP accepts from the CPO
         emsp_calls_cpo = emsp.shell(their).strip().splitlines()[-1]
