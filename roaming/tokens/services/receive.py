@@ -186,7 +186,7 @@ def tokens_ingest_page(*, partner_id: int, objects: list) -> dict:
                 updates.append(row)
         tokens_insert(creates)
         Token.objects.bulk_update(updates, list(_UPDATE_FIELDS), batch_size=INGEST_CHUNK)
-    analyze_if_stale(Token._meta.db_table)
+    analyze_if_stale(Token._meta.db_table, changed=len(creates) + len(updates))
     accepted += len(creates) + len(updates)
     return {"accepted": accepted, "ignored": ignored, "rejected": rejected}
 
