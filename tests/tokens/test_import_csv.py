@@ -113,6 +113,8 @@ def test_statistics_are_refreshed_only_after_bulk_writes():
 
     from roaming.tokens.services.common import analyze_if_stale
 
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
     assert analyze_if_stale("tokens_token", changed=10) is False  # a few rows: autovacuum's business
     assert analyze_if_stale("tokens_token", changed=1_000_000) is True
     with connection.cursor() as cursor:
