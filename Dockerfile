@@ -6,15 +6,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DJANGO_SETTI
 WORKDIR /app
 RUN useradd --create-home --uid 1000 roaming
 
-COPY pyproject.toml README.md ./
+# Dependencies first, from pyproject.toml alone: a code change rebuilds only the layers below.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install --upgrade pip && pip install -r /tmp/requirements.txt
+
+COPY README.md manage.py ./
 COPY config ./config
 COPY roaming ./roaming
-RUN pip install --upgrade pip && pip install .
-
-COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN pip install --no-deps . && SECRET_KEY=build-only python manage.py collectstatic --noinput
 
 USER roaming
 EXPOSE 8000

@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# What partners are told to call: the served address unless OCPI_BASE_URL is set (environment or make argument).
+OCPI_BASE_URL ?= http://$(HOST):$(PORT)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/roaming
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
@@ -22,9 +24,9 @@ install: $(BIN)/.installed
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo_data
+	OCPI_BASE_URL=$(OCPI_BASE_URL) $(BIN)/python manage.py load_demo_data
 	@echo "Admin: http://$(HOST):$(PORT)/admin/  (user: admin, password: admin)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	OCPI_BASE_URL=$(OCPI_BASE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
