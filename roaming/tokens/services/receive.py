@@ -2,8 +2,11 @@
 
 What an eMSP partner PUTs or PATCHes on our Receiver interface, or what we pull from its Sender list, lands here. A
 copy older than the one we hold (``last_updated``, the owner's clock) is acknowledged and ignored, so a late push or
-an overlapping pull never rolls a token back; an identical one is not rewritten. A partner writes only under its own
-roles' country_code/party_id, so nobody can overwrite our own eMSP's tokens. The raw payload is kept as sent.
+an overlapping pull never rolls a token back; an identical one is not rewritten. A partner writes only under the
+country_code/party_id of its own eMSP roles, and never over our own eMSP's tokens; the raw payload is kept as sent.
+These rules are the partner-object kit's (``roaming.ocpi.kit.receive``). The pull's ingest is this module's own
+batched one (COPY for new tokens, one locking read per page): a token's key includes ``type``, which the kit's
+``ingest_page`` keyed on ``(country_code, party_id, id)`` does not carry.
 """
 
 from collections.abc import Mapping
