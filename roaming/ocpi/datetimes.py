@@ -9,19 +9,25 @@ Emit strictly (``YYYY-MM-DDTHH:MM:SSZ``), parse leniently: ``Z``, ``+00:00`` (an
 import re
 from datetime import UTC, datetime
 
+from roaming.core.time import as_utc, utcnow
+
+__all__ = ["format_datetime", "parse_datetime", "to_utc", "utcnow"]
+
 _DT_RE = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<frac>[.,]\d+)?"
     r"(?P<tz>Z|z|[+ -]\d{2}(?::?\d{2})?)?$"
 )
 
 
-def format_datetime(value: datetime | None) -> str | None:
-    """UTC, second precision, ``Z`` designator: the form every peer parses."""
+def format_datetime(value: datetime | None, *, milliseconds: bool = False) -> str | None:
+    """UTC, second precision, ``Z`` designator: the form every peer parses. With ``milliseconds`` a value that has
+    a fraction keeps it to the millisecond (types.asciidoc allows fractional seconds; priced periods need them)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = as_utc(value)
+    if milliseconds and value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_datetime(value: str) -> datetime:
@@ -49,5 +55,7 @@ def parse_datetime(value: str) -> datetime:
         raise ValueError(f"'{value}' is not a valid date and time") from exc
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def to_utc(value: str | datetime) -> datetime:
+    """A DateTime as a partner sent it (parsed leniently) or a ``datetime`` already in hand, in UTC: for code that
+    takes either, such as the pricing engine fed from JSON or from the database."""
+    return as_utc(value) if isinstance(value, datetime) else parse_datetime(value)

@@ -20,11 +20,13 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from roaming.core.time import get_zone
+from roaming.ocpi.datetimes import to_utc
+
 from .engine import CostCategory, PricingResult, price_session
 from .money import Price, to_decimal
 from .tariff import Tariff
 from .timeline import Timeline, seconds_between
-from .timeutil import get_zone, parse_datetime
 
 TimeZoneResolver = Callable[[Mapping[str, Any]], "str | None"]
 
@@ -95,17 +97,17 @@ def _checked_periods(cdr: Mapping[str, Any]) -> list[dict[str, Any]]:
         raise ValueError("the CDR has no charging_periods to price")
     if not cdr.get("end_date_time"):
         raise ValueError("the CDR has no end_date_time")
-    return sorted(periods, key=lambda p: parse_datetime(p["start_date_time"]))
+    return sorted(periods, key=lambda p: to_utc(p["start_date_time"]))
 
 
 def _spans(cdr: Mapping[str, Any]) -> list[tuple[dict[str, Any], dt.datetime, Decimal, Decimal | None]]:
     """``(period, start, seconds by its timestamps, declared seconds or None)`` per period, in time order."""
     ordered = _checked_periods(cdr)
-    end = parse_datetime(cdr["end_date_time"])
+    end = to_utc(cdr["end_date_time"])
     spans = []
     for index, period in enumerate(ordered):
-        start = parse_datetime(period["start_date_time"])
-        until = parse_datetime(ordered[index + 1]["start_date_time"]) if index + 1 < len(ordered) else end
+        start = to_utc(period["start_date_time"])
+        until = to_utc(ordered[index + 1]["start_date_time"]) if index + 1 < len(ordered) else end
         declared = _declared_hours(period)
         spans.append((period, start, seconds_between(start, until), None if declared is None else declared * 3600))
     return spans
@@ -219,7 +221,7 @@ def compare_with_cdr(result: PricingResult, cdr: Mapping[str, Any]) -> dict[str,
         )
     if cdr.get("start_date_time"):
         try:
-            cdr_start = parse_datetime(cdr["start_date_time"])
+            cdr_start = to_utc(cdr["start_date_time"])
         except ValueError:
             cdr_start = None
         if cdr_start is not None and cdr_start != result.start:
