@@ -172,6 +172,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name for a choice set used under several field names (Token ``type``, decision ``token_type``).
+    "ENUM_NAME_OVERRIDES": {"TokenTypeEnum": "roaming.tokens.choices.TokenType"},
 }
 
 # --- Prometheus metrics (/metrics) --------------------------------------------------------------------------
