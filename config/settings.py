@@ -172,6 +172,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name for a choice set used under several field names (Token ``type``, decision ``token_type``).
+    "ENUM_NAME_OVERRIDES": {"TokenTypeEnum": "roaming.tokens.choices.TokenType"},
 }
 
 # --- Prometheus metrics (/metrics) --------------------------------------------------------------------------
@@ -264,3 +266,11 @@ OCPI_SYNC_RUN_RETENTION_DAYS = env.int("OCPI_SYNC_RUN_RETENTION_DAYS", default=9
 OCPI_PULL_CLOCK_SKEW_SECONDS = env.int("OCPI_PULL_CLOCK_SKEW_SECONDS", default=120)
 # A partner's credentials PUT: its previous token C stays valid this long, or until it first uses the new one.
 OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS = env.int("OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS", default=300)
+
+# --- Tokens (roaming.tokens) ----------------------------------------------------------------------------------
+# How long our CPO side waits for an eMSP's real-time authorization before falling back (ALLOWED_OFFLINE: cache).
+TOKENS_REALTIME_TIMEOUT = env.float("TOKENS_REALTIME_TIMEOUT", default=2.0)
+# Our eMSP's authorization rule chain (roaming.tokens.services.authorize documents the hook).
+TOKENS_AUTHORIZATION_RULES = env.list(
+    "TOKENS_AUTHORIZATION_RULES", default=["roaming.tokens.services.authorize.rule_token_valid"]
+)

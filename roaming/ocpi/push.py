@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from roaming.ocpi.client import OcpiClientError, join_url
@@ -98,12 +99,31 @@ def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2
         batch_size=1000,
     )
     keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
-
-    from roaming.ocpi.tasks import outbox_deliver_task
-
-    for partner_id, object_key in keys:
-        publish_on_commit(outbox_deliver_task, (partner_id, module, object_key))
+    transaction.on_commit(lambda: _schedule(module, keys))
     return len(messages)
+
+
+#: above this many objects in one change, deliveries are scheduled in batches (one broker message per batch):
+#: a 100,000-card import would otherwise spend minutes publishing 100,000 task messages
+SCHEDULE_BATCH_ABOVE = 50
+SCHEDULE_BATCH_SIZE = 500
+
+
+def _schedule(module: str, keys: list[tuple[int, str]]) -> None:
+    """Publish the deliveries of a committed change (best effort, ``roaming.ocpi.queueing``: what is not published
+    is picked up by the periodic re-queue)."""
+    from roaming.ocpi.tasks import outbox_deliver_batch_task, outbox_deliver_task
+
+    if len(keys) <= SCHEDULE_BATCH_ABOVE:
+        for partner_id, object_key in keys:
+            publish(outbox_deliver_task, (partner_id, module, object_key))
+        return
+    by_partner: dict[int, list[str]] = {}
+    for partner_id, object_key in keys:
+        by_partner.setdefault(partner_id, []).append(object_key)
+    for partner_id, object_keys in by_partner.items():
+        for start in range(0, len(object_keys), SCHEDULE_BATCH_SIZE):
+            publish(outbox_deliver_batch_task, (partner_id, module, object_keys[start : start + SCHEDULE_BATCH_SIZE]))
 
 
 def backoff_seconds(attempts: int) -> float:
