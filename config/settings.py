@@ -205,3 +205,11 @@ OCPI_PULL_PAGE_LIMIT = env.int("OCPI_PULL_PAGE_LIMIT", default=1000)
 OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)
 # Who answers "which partners receive pushes, with which client?": the partners app.
 OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"
+
+# --- Tokens (roaming.tokens) ----------------------------------------------------------------------------------
+# How long our CPO side waits for an eMSP's real-time authorization before falling back (ALLOWED_OFFLINE: cache).
+TOKENS_REALTIME_TIMEOUT = env.float("TOKENS_REALTIME_TIMEOUT", default=2.0)
+# Our eMSP's authorization rule chain (roaming.tokens.services.authorize documents the hook).
+TOKENS_AUTHORIZATION_RULES = env.list(
+    "TOKENS_AUTHORIZATION_RULES", default=["roaming.tokens.services.authorize.rule_token_valid"]
+)
