@@ -213,3 +213,11 @@ TOKENS_REALTIME_TIMEOUT = env.float("TOKENS_REALTIME_TIMEOUT", default=2.0)
 TOKENS_AUTHORIZATION_RULES = env.list(
     "TOKENS_AUTHORIZATION_RULES", default=["roaming.tokens.services.authorize.rule_token_valid"]
 )
+
+# --- Sessions (roaming.sessions) ------------------------------------------------------------------------------
+# Meter updates of one session within this many seconds become one PATCH to the eMSP (status changes go at once).
+SESSIONS_PATCH_INTERVAL_SECONDS = env.int("SESSIONS_PATCH_INTERVAL_SECONDS", default=60)
+# Currency of a session whose connector has no tariff.
+SESSIONS_DEFAULT_CURRENCY = env.str("SESSIONS_DEFAULT_CURRENCY", default="EUR")
+# Who hands an eMSP's charging preferences to our CSMS (roaming.sessions.adapters documents the interface).
+SESSIONS_CSMS_ADAPTER = env.str("SESSIONS_CSMS_ADAPTER", default="roaming.sessions.adapters.LoggingCsmsAdapter")

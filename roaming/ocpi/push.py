@@ -58,22 +58,33 @@ def push_enqueue(
     body: dict | None,
     version: str = "2.2.1",
     after_keys: tuple[str, ...] = (),
+    partner_ids: list[int] | None = None,
+    not_before=None,
 ) -> int:
     """Write one outbox message per receiving partner and schedule delivery after commit; return how many.
 
     Call it inside the transaction that changes the data, so the change and its pushes commit together.
+    ``partner_ids`` narrows the fan-out to those receivers (a session goes only to the eMSP owning its token);
+    ``not_before`` delays delivery (coalescing of frequent updates).
     """
     item = PushItem(object_key, method, path, body, tuple(after_keys))
-    return push_enqueue_many(module=module, items=[item], version=version)
+    return push_enqueue_many(
+        module=module, items=[item], version=version, partner_ids=partner_ids, not_before=not_before
+    )
 
 
-def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2.1") -> int:
+def push_enqueue_many(
+    *, module: str, items: list[PushItem], version: str = "2.2.1", partner_ids: list[int] | None = None, not_before=None
+) -> int:
     """``push_enqueue`` for many changes at once (imports, bulk tariff assignment): the receivers are looked up once
     and every message is written in one bulk insert."""
-    partner_ids = directory().receivers(module) if items else []
+    receivers = directory().receivers(module) if items else []
+    if partner_ids is not None:
+        receivers = [pid for pid in receivers if pid in set(partner_ids)]
+    partner_ids = receivers
     if not partner_ids:
         return 0
-    now = timezone.now()
+    now = max(timezone.now(), not_before) if not_before else timezone.now()
     messages = OutboxMessage.objects.bulk_create(
         [
             OutboxMessage(
@@ -95,13 +106,36 @@ def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2
     keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
 
     def schedule():
-        from roaming.ocpi.tasks import outbox_deliver_task
-
         for partner_id, object_key in keys:
-            outbox_deliver_task.delay(partner_id, module, object_key)
+            push_schedule(partner_id, module, object_key, at=now)
 
     transaction.on_commit(schedule)
     return len(messages)
+
+
+def push_schedule(partner_id: int, module: str, object_key: str, *, at=None) -> None:
+    """Ask a worker to deliver one object's pending messages, at ``at`` when that is in the future (in-process mode
+    runs tasks at once, so a delayed message waits for the periodic re-queue there)."""
+    from config.celery import app
+    from roaming.ocpi.tasks import outbox_deliver_task
+
+    delay = (at - timezone.now()).total_seconds() if at else 0.0
+    if delay > 0 and app.conf.task_always_eager:
+        return
+    if delay > 0:
+        outbox_deliver_task.apply_async((partner_id, module, object_key), countdown=delay)
+    else:
+        outbox_deliver_task.delay(partner_id, module, object_key)
+
+
+#: module -> callable(message) run when a PATCH fails for good (a module may re-synchronise the whole object)
+_patch_failure_handlers: dict = {}
+
+
+def register_patch_failure_handler(module: str, handler) -> None:
+    """transport_and_format.asciidoc (PATCH): "if a PATCH fails, the sender should GET the object and, if
+    missing, PUT it". A module registers what to do; the engine calls it outside any transaction."""
+    _patch_failure_handlers[module] = handler
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -207,6 +241,9 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
         message.status = OutboxMessage.Status.FAILED
         message.save()
         logger.warning("push %s failed for good: %s", message.pk, exc.message)
+        handler = _patch_failure_handlers.get(message.module) if message.method == "PATCH" else None
+        if handler is not None:
+            handler(message)
         return True
     message.status = OutboxMessage.Status.DELIVERED
     message.delivered_at = timezone.now()
