@@ -14,21 +14,21 @@ token-cache match and the ops flag.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
-from django.db.models.functions import Upper
 
-from roaming.core.models import TimeStampedModel
+from roaming.ocpi.kit.models import PartnerObject, partner_object_constraints
 from roaming.sessions.choices import AuthMethod, SessionStatus, TokenType
 
 MONEY = {"max_digits": 18, "decimal_places": 6, "null": True, "blank": True}
 
 
-class ChargingSession(TimeStampedModel):
-    """An OCPI Session: one driver's charge at one connector, from start (or reservation) to completion."""
+class ChargingSession(PartnerObject):
+    """An OCPI Session: one driver's charge at one connector, from start (or reservation) to completion.
+    ``country_code``/``party_id``/``last_updated`` and the receive bookkeeping come from the kit's
+    ``PartnerObject``."""
+
+    OBJECT_ID_FIELD = "session_id"
 
     # --- OCPI Session fields ---------------------------------------------------------------------------------
-    country_code = models.CharField(max_length=2, help_text="The CPO owning the session")
-    party_id = models.CharField(max_length=3)
     session_id = models.CharField("id", max_length=36)
     start_date_time = models.DateTimeField(db_index=True)
     end_date_time = models.DateTimeField(null=True, blank=True)
@@ -45,7 +45,6 @@ class ChargingSession(TimeStampedModel):
     total_cost_excl_vat = models.DecimalField("total cost excl. VAT", **MONEY)
     total_cost_incl_vat = models.DecimalField("total cost incl. VAT", **MONEY)
     status = models.CharField(max_length=11, choices=SessionStatus.choices, db_index=True)
-    last_updated = models.DateTimeField(db_index=True)
     charging_preferences = models.JSONField(null=True, blank=True, help_text="Last ChargingPreferences set")
 
     # --- the token, as columns for isolation, filters and the admin -------------------------------------------
@@ -90,16 +89,6 @@ class ChargingSession(TimeStampedModel):
     )
 
     # --- eMSP side bookkeeping (received sessions) ------------------------------------------------------------
-    source_partner = models.ForeignKey(
-        settings.OCPI_PARTNER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Empty for our own sessions; the CPO partner for sessions of our drivers we received.",
-    )
-    received_at = models.DateTimeField(null=True, blank=True)
-    raw = models.JSONField(null=True, blank=True, help_text="The last payload the partner sent, as sent")
     token_known = models.BooleanField(
         default=True, help_text="Unticked: the token is not one of our eMSP's tokens (kept and flagged for ops)"
     )
@@ -107,10 +96,8 @@ class ChargingSession(TimeStampedModel):
     class Meta:
         ordering = ["-start_date_time", "-pk"]
         verbose_name = "charging session"
-        constraints = [
-            # Session.id is a CiString (types.asciidoc); country_code/party_id are stored upper-case.
-            models.UniqueConstraint(F("country_code"), F("party_id"), Upper("session_id"), name="uniq_session"),
-        ]
+        # Session.id is a CiString (types.asciidoc); country_code/party_id are stored upper-case.
+        constraints = partner_object_constraints("session_id", name="uniq_session")
         indexes = [
             models.Index(fields=["emsp_country_code", "emsp_party_id", "last_updated"]),
             models.Index(fields=["country_code", "party_id", "last_updated"]),
@@ -118,15 +105,6 @@ class ChargingSession(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.country_code}/{self.party_id} {self.session_id}"
-
-    @property
-    def is_own(self) -> bool:
-        return self.source_partner_id is None
-
-    @property
-    def object_key(self) -> str:
-        """``{country_code}/{party_id}/{session_id}``: the Receiver URL tail and the push ordering key."""
-        return f"{self.country_code}/{self.party_id}/{self.session_id}"
 
     @property
     def is_final(self) -> bool:

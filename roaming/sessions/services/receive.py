@@ -1,5 +1,5 @@
 """Sessions of our eMSP's drivers, as CPO partners send them (mod_sessions.asciidoc, Receiver Interface) or we
-pull them (Sender GET list).
+pull them (Sender GET list), on the partner-object kit (``roaming.ocpi.kit``).
 
 * PUT creates or replaces (``charging_periods`` replaced wholesale); PATCH changes the fields it carries and
   **appends** its ``charging_periods``; a copy older than the one we hold (``last_updated``, the owner's clock) is
@@ -9,44 +9,32 @@ pull them (Sender GET list).
 * The payload is kept as sent (``raw``) next to what we stored.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Iterable, Mapping
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
 from roaming.ocpi.exceptions import flatten_errors
-from roaming.partners.models import PartnerRole
+from roaming.ocpi.kit.receive import (
+    Key,
+    ReceiveResult,
+    WriteOutcome,
+    check_partner_party,
+    ingest_page,
+    is_stale,
+    lock_objects,
+    object_key,
+    refuse_own,
+    storable,
+)
 from roaming.sessions.models import ChargingSession
 from roaming.sessions.ocpi.serializers import validate_session
-from roaming.sessions.services.announce import jsonable
 from roaming.tokens.selectors import token_get_own
 
-
-class ReceiveOutcome(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    STALE = "stale"
-
-
-@dataclass(frozen=True)
-class ReceiveResult:
-    session: ChargingSession
-    outcome: ReceiveOutcome
-
-    @property
-    def created(self) -> bool:
-        return self.outcome == ReceiveOutcome.CREATED
-
-
-def _parties(partner_id: int) -> set[tuple[str, str]]:
-    return {
-        (cc.upper(), pid.upper())
-        for cc, pid in PartnerRole.objects.filter(partner_id=partner_id).values_list("country_code", "party_id")
-    }
+OWNER_ROLE = "CPO"
 
 
 def _price_fields(price: Mapping | None) -> dict:
@@ -55,7 +43,8 @@ def _price_fields(price: Mapping | None) -> dict:
 
 
 def _token_fields(cdr_token: Mapping) -> dict:
-    known = token_get_own(uid=cdr_token["uid"], type=cdr_token["type"]) is not None
+    ours = (cdr_token["country_code"], cdr_token["party_id"]) == (settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID)
+    known = ours and token_get_own(uid=cdr_token["uid"], type=cdr_token["type"]) is not None
     return {
         "cdr_token": dict(cdr_token),
         "token_uid": cdr_token["uid"],
@@ -95,52 +84,47 @@ def _fields(data: Mapping, *, partial: bool) -> dict:
         fields.update(_token_fields(data["cdr_token"]))
     if "total_cost" in data or not partial:
         fields.update(_price_fields(data.get("total_cost")))
+    if not partial:
+        fields["charging_periods"] = list(data.get("charging_periods") or [])
     return fields
 
 
-def _locked(country_code: str, party_id: str, session_id: str) -> ChargingSession | None:
-    return (
-        ChargingSession.objects.select_for_update()
-        .filter(country_code=country_code.upper(), party_id=party_id.upper(), session_id__iexact=session_id)
-        .first()
-    )
+def _lock(keys: Iterable[Key]) -> dict:
+    return lock_objects(ChargingSession.objects.all(), keys, id_field="session_id")
 
 
-def _check_party(partner_id: int, country_code: str, party_id: str) -> None:
-    if (country_code.upper(), party_id.upper()) not in _parties(partner_id):
-        raise InvalidInput(
-            f"{country_code}/{party_id} is not one of the partner's registered roles", field="country_code/party_id"
-        )
+def _stamp(partner_id: int, raw) -> dict:
+    return {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": storable(raw)}
 
 
-def session_put_from_partner(*, partner_id: int, data: Mapping, raw=None) -> ReceiveResult:
-    """Store a Session a CPO partner PUT (or we pulled). ``data`` is validated (``validate_session``)."""
-    country_code, party_id, session_id = data["country_code"], data["party_id"], data["id"]
-    _check_party(partner_id, country_code, party_id)
-    fields = _fields(data, partial=False)
-    fields["charging_periods"] = list(data.get("charging_periods") or [])
-    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": jsonable(raw)}
+def session_put_from_partner(
+    *, partner_id: int, country_code: str, party_id: str, session_id: str, data: Mapping, raw=None
+) -> ReceiveResult:
+    """Store a Session a CPO partner PUT (mod_sessions.asciidoc, PUT Method). ``data`` is validated
+    (``validate_session``)."""
+    check_partner_party(partner_id, country_code, party_id, role=OWNER_ROLE)
+    fields = {**_fields(data, partial=False), **_stamp(partner_id, raw)}
+    key = object_key(country_code, party_id, session_id)
     with transaction.atomic():
-        existing = _locked(country_code, party_id, session_id)
-        if existing is None:
+        current = _lock([key]).get(key)
+        refuse_own(current, what="Session")
+        if is_stale(current, data):
+            return ReceiveResult(WriteOutcome.STALE, current)
+        if current is None:
             try:
                 with transaction.atomic():  # savepoint: a concurrent PUT may create the same session first
                     session = ChargingSession.objects.create(
-                        country_code=country_code, party_id=party_id, session_id=session_id, **fields, **stamp
+                        country_code=country_code.upper(), party_id=party_id.upper(), session_id=session_id, **fields
                     )
-                return ReceiveResult(session, ReceiveOutcome.CREATED)
+                return ReceiveResult(WriteOutcome.CREATED, session)
             except IntegrityError:
-                existing = _locked(country_code, party_id, session_id)
-                if existing is None:
+                current = _lock([key]).get(key)
+                if current is None:
                     raise
-        if existing.source_partner_id is None:
-            raise InvalidInput(f"session {session_id} is one of our own sessions", field="id")
-        if fields["last_updated"] < existing.last_updated:
-            return ReceiveResult(existing, ReceiveOutcome.STALE)
-        for name, value in {**fields, **stamp}.items():
-            setattr(existing, name, value)
-        existing.save()
-        return ReceiveResult(existing, ReceiveOutcome.UPDATED)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.save()
+        return ReceiveResult(WriteOutcome.UPDATED, current)
 
 
 def session_patch_from_partner(
@@ -149,42 +133,53 @@ def session_patch_from_partner(
     """Apply a Session PATCH: the fields it carries replace ours, its ``charging_periods`` are appended
     (mod_sessions.asciidoc, PATCH Method). Raises ``ObjectNotFound`` for a session we do not hold (the CPO then
     PUTs it, as transport_and_format.asciidoc advises)."""
-    _check_party(partner_id, country_code, party_id)
+    check_partner_party(partner_id, country_code, party_id, role=OWNER_ROLE)
     fields = _fields(data, partial=True)
+    key = object_key(country_code, party_id, session_id)
     with transaction.atomic():
-        session = _locked(country_code, party_id, session_id)
-        if session is None or session.source_partner_id is None:
+        session = _lock([key]).get(key)
+        if session is None:
             raise ObjectNotFound(f"Unknown session {country_code}/{party_id}/{session_id}")
-        if fields["last_updated"] < session.last_updated:
-            return ReceiveResult(session, ReceiveOutcome.STALE)
-        for name, value in fields.items():
+        refuse_own(session, what="Session")
+        if is_stale(session, data):
+            return ReceiveResult(WriteOutcome.STALE, session)
+        for name, value in {**fields, **_stamp(partner_id, raw)}.items():
             setattr(session, name, value)
         if data.get("charging_periods"):
             session.charging_periods = list(session.charging_periods or []) + list(data["charging_periods"])
-        session.source_partner_id = partner_id
-        session.received_at = timezone.now()
-        session.raw = jsonable(raw)
         session.save()
-        return ReceiveResult(session, ReceiveOutcome.UPDATED)
+        return ReceiveResult(WriteOutcome.UPDATED, session)
+
+
+def _validate_for_ingest(obj) -> dict:
+    try:
+        return validate_session(obj)
+    except DrfValidationError as exc:
+        raise InvalidInput("; ".join(flatten_errors(exc.detail))) from exc
 
 
 def sessions_ingest_page(*, partner_id: int, objects: list) -> dict:
-    """The pull engine's ingest callback: validate and store one page of a CPO's Sessions (Sender GET list). One
-    bad session is reported and skipped, never sinks the page."""
-    accepted, ignored, rejected = 0, 0, []
-    for index, item in enumerate(objects):
-        label = item.get("id") if isinstance(item, Mapping) and item.get("id") else f"#{index}"
-        try:
-            data = validate_session(item)
-            result = session_put_from_partner(partner_id=partner_id, data=data, raw=item)
-        except DrfValidationError as exc:
-            rejected.append(f"session {label}: {'; '.join(flatten_errors(exc.detail))}")
-            continue
-        except InvalidInput as exc:
-            rejected.append(f"session {label}: {exc.message}")
-            continue
-        if result.outcome == ReceiveOutcome.STALE:
-            ignored += 1
-        else:
-            accepted += 1
-    return {"accepted": accepted, "ignored": ignored, "rejected": rejected}
+    """The pull engine's ingest callback: one page of a CPO's Sessions (Sender GET list) on the kit's rules (one
+    bad session reported and skipped, stale ones ignored, our own refused)."""
+
+    def write(items: list) -> None:
+        for data, raw, current in items:
+            fields = {**_fields(data, partial=False), **_stamp(partner_id, raw)}
+            if current is None:
+                ChargingSession.objects.create(
+                    country_code=data["country_code"], party_id=data["party_id"], session_id=data["id"], **fields
+                )
+                continue
+            for name, value in fields.items():
+                setattr(current, name, value)
+            current.save()
+
+    return ingest_page(
+        partner_id=partner_id,
+        objects=objects,
+        role=OWNER_ROLE,
+        validate=_validate_for_ingest,
+        lock=_lock,
+        write=write,
+        label="sessions",
+    )
