@@ -19,7 +19,8 @@ def session_list_for_emsp(*, parties) -> QuerySet[ChargingSession]:
     match = Q(pk__in=[])
     for country_code, party_id in parties:
         match |= Q(emsp_country_code=country_code, emsp_party_id=party_id)
-    return session_list(own=True).filter(match)
+    # The bookkeeping a rendered Session never shows (readings, tariff snapshot) stays in the database.
+    return session_list(own=True).filter(match).defer("meter_readings", "tariff", "announced_periods", "raw")
 
 
 def session_get_received(*, country_code: str, party_id: str, session_id: str) -> ChargingSession | None:
