@@ -104,13 +104,29 @@ def push_enqueue_many(
         batch_size=1000,
     )
     keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
-
-    def schedule():
-        for partner_id, object_key in keys:
-            push_schedule(partner_id, module, object_key, at=now)
-
-    transaction.on_commit(schedule)
+    transaction.on_commit(lambda: _schedule(module, keys, at=now))
     return len(messages)
+
+
+#: above this many objects in one change, deliveries are scheduled in batches (one broker message per batch):
+#: a 100,000-card import would otherwise spend minutes publishing 100,000 task messages
+SCHEDULE_BATCH_ABOVE = 50
+SCHEDULE_BATCH_SIZE = 500
+
+
+def _schedule(module: str, keys: list[tuple[int, str]], at=None) -> None:
+    from roaming.ocpi.tasks import outbox_deliver_batch_task
+
+    if len(keys) <= SCHEDULE_BATCH_ABOVE or (at and at > timezone.now()):
+        for partner_id, object_key in keys:
+            push_schedule(partner_id, module, object_key, at=at)
+        return
+    by_partner: dict[int, list[str]] = {}
+    for partner_id, object_key in keys:
+        by_partner.setdefault(partner_id, []).append(object_key)
+    for partner_id, object_keys in by_partner.items():
+        for start in range(0, len(object_keys), SCHEDULE_BATCH_SIZE):
+            outbox_deliver_batch_task.delay(partner_id, module, object_keys[start : start + SCHEDULE_BATCH_SIZE])
 
 
 def push_schedule(partner_id: int, module: str, object_key: str, *, at=None) -> None:

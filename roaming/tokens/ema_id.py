@@ -80,23 +80,35 @@ class EmaId:
         return f"{self.country}-{self.provider}-{self.instance}-{self.check}"
 
 
+def _contributions() -> list[dict[str, tuple[int, int, int, int]]]:
+    """Per position and character, its terms of the two weighted sums (precomputed: the check is a table lookup)."""
+    table = []
+    for p1, p2 in zip(_P1, _P2, strict=True):
+        table.append(
+            {
+                char: (q11 * p1[0] + q12 * p1[2], q11 * p1[1] + q12 * p1[3], q21 * p2[0] + q22 * p2[2],
+                       q21 * p2[1] + q22 * p2[3])
+                for char, (q11, q12, q21, q22) in _ENCODING.items()
+            }
+        )  # fmt: skip
+    return table
+
+
+_TERMS = _contributions()
+
+
 def ema_check_digit(code: str) -> str:
     """The ISO 15118-1 Annex H check digit of the 14 characters ``code`` (no separators, any case)."""
     code = code.upper()
     if len(code) != 14 or any(c not in _ENCODING for c in code):
         raise EmaIdError(f"'{code}' is not 14 letters and digits")
-    t1 = [0, 0]
-    t2 = [0, 0]
-    for index, char in enumerate(code):
-        q11, q12, q21, q22 = _ENCODING[char]
-        p1, p2 = _P1[index], _P2[index]
-        t1[0] += q11 * p1[0] + q12 * p1[2]
-        t1[1] += q11 * p1[1] + q12 * p1[3]
-        t2[0] += q21 * p2[0] + q22 * p2[2]
-        t2[1] += q21 * p2[1] + q22 * p2[3]
+    a = b = c = d = 0
+    for terms, char in zip(_TERMS, code, strict=True):
+        ta, tb, tc, td = terms[char]
+        a, b, c, d = a + ta, b + tb, c + tc, d + td
     n = _NEG_P2_MINUS_15
-    r21, r22 = t2[0] * n[0] + t2[1] * n[2], t2[0] * n[1] + t2[1] * n[3]
-    return _DECODING[(t1[0] & 1, t1[1] & 1, r21 % 3, r22 % 3)]
+    r21, r22 = c * n[0] + d * n[2], c * n[1] + d * n[3]
+    return _DECODING[(a & 1, b & 1, r21 % 3, r22 % 3)]
 
 
 def ema_id_parse(value: str) -> EmaId:

@@ -176,3 +176,21 @@ def test_unknown_charger_is_not_found(charger):
     with pytest.raises(ObjectNotFound):
         authorization_decide(uid="X", charger_id="NOPE")
     assert not AuthorizationDecision.objects.exists()
+
+
+def test_a_patch_that_blocks_takes_effect_for_the_next_decision(charger, emsp, client):
+    from roaming.ocpi.renderers import dumps
+    from tests.conftest import auth
+    from tests.partners.factories import issue_token
+
+    cached(emsp, "ALW", "ALWAYS", last_updated=datetime(2024, 1, 1, tzinfo=UTC))
+    assert authorization_decide(uid="ALW", charger_id="CP-1").allowed is True
+    response = client.patch(
+        "/ocpi/2.2.1/cpo/tokens/DE/MSP/ALW",
+        data=dumps({"valid": False, "last_updated": "2024-01-02T00:00:00Z"}),
+        content_type="application/json",
+        **auth(issue_token(emsp)),
+    )
+    assert response.json()["status_code"] == 1000
+    after = authorization_decide(uid="ALW", charger_id="CP-1")
+    assert (after.allowed, after.reason) == (False, "cache: blocked (whitelist ALWAYS)")

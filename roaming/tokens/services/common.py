@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from django.db import connection, models
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from roaming.partners.models import PartnerRole
 
@@ -62,3 +64,51 @@ def fields_from_ocpi(data: dict) -> dict:
         "energy_contract": data.get("energy_contract") or None,
         "last_updated": data["last_updated"],
     }
+
+
+def analyze_if_stale(table: str) -> bool:
+    """Refresh PostgreSQL's statistics of ``table`` after a bulk write when autovacuum would (more than 50 + 10% rows
+    changed since the last analyze), so the next lookup uses the right index at once instead of after autovacuum's
+    next round (or never, where it is off). Returns whether it analyzed."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.n_mod_since_analyze, c.reltuples FROM pg_stat_user_tables s "
+            "JOIN pg_class c ON c.oid = s.relid WHERE s.relname = %s",
+            [table],
+        )
+        row = cursor.fetchone()
+        if row is None or row[0] <= 50 + 0.1 * max(row[1], 0):
+            return False
+        cursor.execute(f'ANALYZE "{table}"')
+    return True
+
+
+def tokens_insert(tokens: list) -> None:
+    """Insert many new ``Token`` rows (CSV import, pulled pages). On PostgreSQL through ``COPY``: several times
+    faster than ``bulk_create`` for 100,000 rows, which is what keeps an import or a full pull of that size within a
+    minute. Elsewhere (SQLite for ``make run``) ``bulk_create``."""
+    from roaming.tokens.models import Token
+
+    if not tokens:
+        return
+    now = timezone.now()
+    for token in tokens:
+        token.created_at = token.created_at or now
+        token.updated_at = token.updated_at or now
+    if connection.vendor != "postgresql":
+        Token.objects.bulk_create(tokens, batch_size=2000)
+        return
+    fields = [f for f in Token._meta.concrete_fields if not f.primary_key]
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    connection.ensure_connection()
+    sql = f"COPY {Token._meta.db_table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for token in tokens:
+            row = []
+            for field in fields:
+                value = getattr(token, field.attname)
+                row.append(Jsonb(value) if field.attname in json_fields and value is not None else value)
+            copy.write_row(row)

@@ -30,7 +30,7 @@ from roaming.tokens.choices import ProfileType, TokenType, WhitelistType
 from roaming.tokens.ema_id import EmaIdError, ema_id_parse
 from roaming.tokens.models import Token
 from roaming.tokens.selectors import own_party
-from roaming.tokens.services.common import MODULE, now_second
+from roaming.tokens.services.common import MODULE, analyze_if_stale, now_second, tokens_insert
 from roaming.tokens.services.own import PATCH_FIELDS, patch_item, put_item
 
 REQUIRED_COLUMNS = ("uid", "contract_id", "issuer")
@@ -360,7 +360,8 @@ def _write(parsed: dict[tuple[str, str], dict], report: TokenImportReport) -> No
         if report.dry_run:
             transaction.set_rollback(True)
             return
-        Token.objects.bulk_create(creates, batch_size=CHUNK)
+        tokens_insert(creates)
         Token.objects.bulk_update(updates, [*_CHANGEABLE, "last_updated", "updated_at"], batch_size=CHUNK)
         items.extend(put_item(token) for token in creates)
         report.pushes = push_enqueue_many(module=MODULE, items=items)
+        analyze_if_stale(Token._meta.db_table)

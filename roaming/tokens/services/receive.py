@@ -6,6 +6,7 @@ an overlapping pull never rolls a token back; an identical one is not rewritten.
 roles' country_code/party_id, so nobody can overwrite our own eMSP's tokens. The raw payload is kept as sent.
 """
 
+import json
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
@@ -15,19 +16,23 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
 from roaming.ocpi.exceptions import flatten_errors
+from roaming.ocpi.renderers import dumps
 from roaming.tokens.models import Token
-from roaming.tokens.ocpi.serializers import validate_token
-from roaming.tokens.services.common import PutOutcome, WriteResult, fields_from_ocpi, partner_parties
+from roaming.tokens.ocpi.serializers import token_validator
+from roaming.tokens.services.common import (
+    PutOutcome,
+    WriteResult,
+    analyze_if_stale,
+    fields_from_ocpi,
+    partner_parties,
+    tokens_insert,
+)
 
 INGEST_CHUNK = 1000
 
 
 def _jsonable(raw):
     # The OCPI parser reads numbers as Decimal; a token has none, but a partner may send extra members with some.
-    import json
-
-    from roaming.ocpi.renderers import dumps
-
     return json.loads(dumps(raw)) if raw is not None else None
 
 
@@ -97,13 +102,11 @@ def token_patch_from_partner(
             raise ObjectNotFound(f"Unknown token {country_code}/{party_id}/{uid} ({type})")
         if data["last_updated"] < token.last_updated:
             return WriteResult(token, PutOutcome.STALE)
-        optional_text = {"visual_number", "group_id", "language", "default_profile_type"}
         for name, value in data.items():
-            if name in ("country_code", "party_id", "uid", "type"):
-                continue
-            setattr(token, name, ("" if value is None and name in optional_text else value))
-        merged = {**(token.raw or {}), **(_jsonable(raw) or {})} if isinstance(raw, Mapping) else token.raw
-        token.raw = merged
+            if name not in ("country_code", "party_id", "uid", "type"):
+                setattr(token, name, value)
+        if isinstance(raw, Mapping):  # keep the whole object as the partner described it, patch applied
+            token.raw = {**(token.raw or {}), **_jsonable(raw)}
         token.received_at = timezone.now()
         token.save()
         return WriteResult(token, PutOutcome.UPDATED)
@@ -117,12 +120,13 @@ def tokens_ingest_page(*, partner_id: int, objects: list) -> dict:
     older or identical copy is counted as ignored.
     """
     parties = partner_parties(partner_id)
+    validate = token_validator()
     accepted, ignored, rejected = 0, 0, []
     valid: dict[tuple, tuple[dict, object]] = {}
     for index, item in enumerate(objects):
         label = item.get("uid") if isinstance(item, Mapping) and item.get("uid") else f"#{index}"
         try:
-            data = validate_token(item)
+            data = validate(item)
         except DrfValidationError as exc:
             rejected.append(f"token {label}: {'; '.join(flatten_errors(exc.detail))}")
             continue
@@ -180,8 +184,9 @@ def tokens_ingest_page(*, partner_id: int, objects: list) -> dict:
                     setattr(row, name, value)
                 row.source_partner_id, row.received_at, row.raw, row.updated_at = partner_id, now, _jsonable(raw), now
                 updates.append(row)
-        Token.objects.bulk_create(creates, batch_size=INGEST_CHUNK)
+        tokens_insert(creates)
         Token.objects.bulk_update(updates, list(_UPDATE_FIELDS), batch_size=INGEST_CHUNK)
+    analyze_if_stale(Token._meta.db_table)
     accepted += len(creates) + len(updates)
     return {"accepted": accepted, "ignored": ignored, "rejected": rejected}
 
