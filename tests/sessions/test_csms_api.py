@@ -131,7 +131,9 @@ def test_status_changes_and_older_ones_are_ignored(csms, site):
     bad = csms("post", "sessions/TX1/status", {"status": "RESERVED"})
     assert (active["X-Outcome"], older["X-Outcome"], bad.status_code) == ("updated", "ignored", 400)
     assert "status" in bad.json()
-    assert ChargingSession.objects.get().status == "ACTIVE"
+    session = ChargingSession.objects.get()
+    assert session.status == "ACTIVE"
+    assert session.start_date_time.isoformat() == "2024-05-06T07:31:00+00:00"  # when it became ACTIVE
 
 
 def test_stop_completes_and_is_idempotent(csms, site):

@@ -176,3 +176,11 @@ def test_pushes_wait_while_the_emsp_is_down_and_arrive_in_order(
     OutboxMessage.objects.filter(status="pending").update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
     outbox_deliver(session.emsp_partner_id, "sessions", session.object_key)
     assert [r.method for r in sent(stub_server)] == ["PUT", "PUT", "PATCH"]
+
+
+def test_meter_update_with_its_push_costs_constant_queries(csms, emsp, site, django_assert_max_num_queries):
+    csms("post", "sessions", start_body())
+    for minute in range(1, 5):  # the first PATCH goes out, the next ones merge into the waiting one
+        with django_assert_max_num_queries(14):
+            assert meter(csms, minute, 1000 + minute * 100).status_code == 200
+    assert OutboxMessage.objects.filter(method="PATCH").count() == 2

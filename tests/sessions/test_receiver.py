@@ -80,6 +80,25 @@ def test_put_replaces_charging_periods_and_patch_appends_them(client, cpo):
     assert ChargingSession.objects.get().charging_periods == []
 
 
+def test_a_patch_delivered_twice_appends_its_period_once(client, cpo):
+    _, token = cpo
+    call(client, "put", token, "BE/BEC/101", session_body(charging_periods=[]))
+    patch = {
+        "kwh": 1,
+        "charging_periods": [
+            {"start_date_time": "2015-06-29T23:00:00Z", "dimensions": [{"type": "ENERGY", "volume": 1}]}
+        ],
+        "last_updated": "2015-06-30T00:00:00Z",
+    }
+    for _ in range(2):
+        assert call(client, "patch", token, "BE/BEC/101", patch).status_code == 200
+    patch["charging_periods"][0]["dimensions"][0]["volume"] = 2  # the CPO re-sends its running period, updated
+    patch["last_updated"] = "2015-06-30T00:01:00Z"
+    call(client, "patch", token, "BE/BEC/101", patch)
+    periods = ChargingSession.objects.get().charging_periods
+    assert periods == [{"start_date_time": "2015-06-29T23:00:00Z", "dimensions": [{"type": "ENERGY", "volume": 2}]}]
+
+
 def test_stale_put_and_patch_are_acknowledged_and_ignored(client, cpo):
     partner, token = cpo
     call(client, "put", token, "BE/BEC/101", session_body(last_updated="2015-06-30T00:00:00Z"))

@@ -277,6 +277,10 @@ def session_status_from_csms(*, transaction_id: str, status: str, at: dt.datetim
             return CsmsResult(session, Outcome.IGNORED, "older than the last status change")
         if session.status == status:
             return CsmsResult(session, Outcome.IGNORED, "unchanged")
+        if session.status == SessionStatus.PENDING and status == SessionStatus.ACTIVE and not session.meter_readings:
+            # mod_sessions.asciidoc, Session.start_date_time: the creation time while PENDING, then the time the
+            # session became ACTIVE.
+            session.start_date_time = at
         session.status = status
         session.status_changed_at = at
         if status in FINAL_STATUSES and session.end_date_time is None:

@@ -146,9 +146,25 @@ def session_patch_from_partner(
         for name, value in {**fields, **_stamp(partner_id, raw)}.items():
             setattr(session, name, value)
         if data.get("charging_periods"):
-            session.charging_periods = list(session.charging_periods or []) + list(data["charging_periods"])
+            session.charging_periods = append_periods(session.charging_periods or [], data["charging_periods"])
         session.save()
         return ReceiveResult(WriteOutcome.UPDATED, session)
+
+
+def append_periods(held: list[dict], new: list[dict]) -> list[dict]:
+    """PATCH appends ``charging_periods`` (mod_sessions.asciidoc, PATCH Method). Two periods cannot start at the
+    same instant, so a period whose ``start_date_time`` we already hold replaces it instead: a PATCH delivered twice
+    (a retry after a lost answer) adds nothing, and a CPO that re-sends its running period updates it."""
+    periods = list(held)
+    index = {period.get("start_date_time"): n for n, period in enumerate(periods)}
+    for period in new:
+        start = period.get("start_date_time")
+        if start in index:
+            periods[index[start]] = period
+        else:
+            index[start] = len(periods)
+            periods.append(period)
+    return periods
 
 
 def _validate_for_ingest(obj) -> dict:
