@@ -88,7 +88,8 @@ def _mergeable(session: ChargingSession, partner_id: int, now: dt.datetime) -> O
 
 
 def session_push_put(*, session: ChargingSession) -> int:
-    """Enqueue a PUT of the whole session to its eMSP (creation, or re-synchronisation)."""
+    """Enqueue a PUT of the whole session to its eMSP (creation, or re-synchronisation). Sets
+    ``announced_periods``; the caller saves the session in the same transaction."""
     if session.emsp_partner_id is None:
         return 0
     session.announced_periods = published_periods(session)
@@ -103,9 +104,10 @@ def session_push_put(*, session: ChargingSession) -> int:
 
 
 def session_push_change(*, session: ChargingSession, urgent: bool) -> str:
-    """Announce a change of an own session (call inside the transaction that saved it; saves the bookkeeping
-    fields itself). ``urgent``: a status change, sent at once; otherwise a meter update, coalesced.
-    Returns what was done (``put``, ``patch``, ``merged`` or ``none``), for tests and logs."""
+    """Announce a change of an own session, inside the transaction that writes it: sets the bookkeeping fields
+    (``announced_periods``, ``next_patch_not_before``) the caller then saves with the change, in one UPDATE.
+    ``urgent``: a status change, sent at once; otherwise a meter update, coalesced. Returns what was done (``put``,
+    ``patch``, ``merged`` or ``none``), for tests and logs."""
     partner_id = session.emsp_partner_id
     if partner_id is None:
         return "none"
@@ -113,7 +115,6 @@ def session_push_change(*, session: ChargingSession, urgent: bool) -> str:
     announced = session.announced_periods or []
     if closed[: len(announced)] != announced:
         session_push_put(session=session)
-        session.save(update_fields=["announced_periods"])
         return "put"
     new_periods = closed[len(announced) :]
     body = _patch_body(session, new_periods)
@@ -129,7 +130,6 @@ def session_push_change(*, session: ChargingSession, urgent: bool) -> str:
             fields.append("next_attempt_at")
             transaction.on_commit(lambda: push_schedule(partner_id, MODULE, session.object_key))
         waiting.save(update_fields=fields)
-        session.save(update_fields=["announced_periods", "next_patch_not_before"])
         return "merged"
     due = now if urgent or session.next_patch_not_before is None else max(now, session.next_patch_not_before)
     push_enqueue(
@@ -142,7 +142,6 @@ def session_push_change(*, session: ChargingSession, urgent: bool) -> str:
         not_before=due,
     )
     session.next_patch_not_before = due + _interval()
-    session.save(update_fields=["announced_periods", "next_patch_not_before"])
     return "patch"
 
 

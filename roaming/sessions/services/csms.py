@@ -35,6 +35,20 @@ from roaming.tokens.selectors import token_find_cached, token_get_own
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
+#: what a meter update changes: written alone, so the row's other JSON (token, tariff) is not rewritten each time
+LIVE_FIELDS = [
+    "meter_readings",
+    "kwh",
+    "charging_periods",
+    "total_cost_excl_vat",
+    "total_cost_incl_vat",
+    "last_updated",
+    "announced_periods",
+    "next_patch_not_before",
+    "updated_at",
+]
+
+
 class Outcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
@@ -209,9 +223,8 @@ def session_start_from_csms(*, transaction_id: str, data: dict) -> CsmsResult:
     _reprice(session)
     try:
         with transaction.atomic():
-            session.save()
             session_push_put(session=session)
-            session.save(update_fields=["announced_periods"])
+            session.save()
     except IntegrityError:  # the same start, twice at once: the other one won
         return CsmsResult(session_get_own(transaction_id=transaction_id), Outcome.IGNORED, "already started")
     return CsmsResult(session, Outcome.CREATED)
@@ -255,8 +268,8 @@ def session_meter_values_from_csms(*, transaction_id: str, readings: list[dict])
             return CsmsResult(session, Outcome.IGNORED, "no reading newer than the last one")
         _reprice(session)
         session.last_updated = _now()
-        session.save()
         session_push_change(session=session, urgent=False)
+        session.save(update_fields=LIVE_FIELDS)
     return CsmsResult(session, Outcome.UPDATED)
 
 
@@ -287,8 +300,8 @@ def session_status_from_csms(*, transaction_id: str, status: str, at: dt.datetim
             session.end_date_time = max(at, session.start_date_time)
         _reprice(session)
         session.last_updated = _now()
-        session.save()
         session_push_change(session=session, urgent=True)
+        session.save()
     return CsmsResult(session, Outcome.UPDATED)
 
 
@@ -317,6 +330,6 @@ def session_stop_from_csms(*, transaction_id: str, end_date_time: dt.datetime, m
         session.status_changed_at = end_date_time
         _reprice(session)
         session.last_updated = _now()
-        session.save()
         session_push_change(session=session, urgent=True)
+        session.save()
     return CsmsResult(session, Outcome.UPDATED)
