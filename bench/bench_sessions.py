@@ -129,6 +129,14 @@ def send_all(base: str, requests_: list[bytes], clients: int) -> tuple[float, di
     return len(requests_) / (time.perf_counter() - started), statuses
 
 
+def floor(base: str, headers: dict, count: int, clients: int) -> float:
+    """``GET /ocpi/versions`` on the same server: authentication, envelope and traffic log, no module work. The
+    figures above it are read against this one (a loaded machine lowers both)."""
+    raw = request_bytes("GET", "/ocpi/versions", headers, {})
+    rate, _ = send_all(base, [raw] * count, clients)
+    return rate
+
+
 def verdict(rate: float) -> str:
     return "ok" if rate >= TARGET else "BELOW TARGET"
 
@@ -177,6 +185,8 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
             )
             for i in range(args.sessions)
         ]
+        reads = [request_bytes("GET", "/api/v1/sessions/NONE", headers, {})] * 2000  # auth + 404: no module work
+        print(f"cpo floor GET /api/v1/sessions/NONE {send_all(base, reads, args.clients)[0]:8.0f} req/s", flush=True)
         rate, counts = send_all(base, starts, args.clients)
         print(f"cpo session starts           {rate:8.0f} req/s  ({counts['errors']} errors)", flush=True)
         updates = [
@@ -250,6 +260,7 @@ def bench_emsp(emsp: Instance, token: str, args, workdir: Path) -> None:
         headers = {"Authorization": "Token " + base64.b64encode(token.encode()).decode()}
         at = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
         path = "/ocpi/2.2.1/emsp/sessions/NL/CPO/S{:06d}"
+        print(f"emsp floor GET /ocpi/versions {floor(base, headers, 2000, args.clients):8.0f} req/s", flush=True)
         puts = [request_bytes("PUT", path.format(i), headers, session_body(i, at)) for i in range(args.puts)]
         rate, counts = send_all(base, puts, args.clients)
         print(

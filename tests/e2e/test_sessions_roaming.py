@@ -21,7 +21,12 @@ TARIFF = {
     "currency": "EUR",
     "elements": [
         {"price_components": [{"type": "FLAT", "price": "1.00", "vat": "21.0", "step_size": 1}]},
-        {"price_components": [{"type": "ENERGY", "price": "0.30", "vat": "21.0", "step_size": 1}]},
+        # 0.30/kWh for the first 15 minutes, 0.40/kWh after: the live price opens a second charging period then
+        {
+            "price_components": [{"type": "ENERGY", "price": "0.30", "vat": "21.0", "step_size": 1}],
+            "restrictions": {"max_duration": 900},
+        },
+        {"price_components": [{"type": "ENERGY", "price": "0.40", "vat": "21.0", "step_size": 1}]},
     ],
 }
 SESSION_COLUMNS = (
@@ -87,14 +92,17 @@ def test_a_roaming_charge_is_live_at_the_emsp_and_ends_identical_after_an_outage
         f"SELECT status, cdr_token->>'uid' {where}", (session_id,), expect=lambda r: r == [("ACTIVE", "SES-CARD")]
     )
 
-    # Live: the first reading goes at once, with the cost so far (FLAT 1.00 + 5 kWh x 0.30).
-    api(
-        cpo, key, "sessions/E2E-TX-1/meter_values", {"timestamp": at(start, 10), "energy_wh": 105_000, "power_w": 30000}
-    )
+    # Live: the first update goes at once, with the cost so far and the period closed at 15 minutes
+    # (FLAT 1.00 + 7.5 kWh x 0.30 + 2.5 kWh x 0.40).
+    readings = [
+        {"timestamp": at(start, 10), "energy_wh": 105_000, "power_w": 30000},
+        {"timestamp": at(start, 20), "energy_wh": 110_000, "power_w": 30000},
+    ]
+    api(cpo, key, "sessions/E2E-TX-1/meter_values", {"readings": readings})
     emsp.wait_for(
-        f"SELECT kwh, total_cost_excl_vat {where}",
+        f"SELECT kwh, total_cost_excl_vat, jsonb_array_length(charging_periods) {where}",
         (session_id,),
-        expect=lambda r: r and r[0][0] == 5 and r[0][1] == 2.5,
+        expect=lambda r: r == [(10, Decimal("4.25"), 1)],
     )
 
     emsp.stop_process("web")
@@ -112,7 +120,8 @@ def test_a_roaming_charge_is_live_at_the_emsp_and_ends_identical_after_an_outage
 
     cpo_rows = normalized(cpo.query(f"SELECT {SESSION_COLUMNS} {where}", (session_id,)))
     assert cpo_rows[0][1:3] == ("COMPLETED", 18)
-    assert cpo_rows[0][3] == Decimal("6.40")  # FLAT 1.00 + 18 kWh x 0.30, excl. VAT
+    assert cpo_rows[0][3] == Decimal("7.45")  # FLAT 1.00 + 7.5 kWh x 0.30 + 10.5 kWh x 0.40, excl. VAT
+    assert [p["start_date_time"] for p in cpo_rows[0][5]] == [at(start, 0), at(start, 15)]
     emsp.wait_for(
         f"SELECT {SESSION_COLUMNS} {where}", (session_id,), expect=lambda rows: normalized(rows) == cpo_rows, timeout=60
     )

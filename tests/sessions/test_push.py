@@ -184,3 +184,15 @@ def test_meter_update_with_its_push_costs_constant_queries(csms, emsp, site, dja
         with django_assert_max_num_queries(14):
             assert meter(csms, minute, 1000 + minute * 100).status_code == 200
     assert OutboxMessage.objects.filter(method="PATCH").count() == 2
+
+
+def test_resync_puts_nothing_when_the_emsp_already_holds_our_copy(csms, emsp, site, stub_server):
+    from roaming.sessions.ocpi.render import session_to_ocpi
+    from roaming.sessions.services.announce import jsonable, session_resync
+
+    csms("post", "sessions", start_body())
+    session = ChargingSession.objects.get()
+    stub_server.route("GET", f"{EMSP_PATH}/*", (200, envelope(jsonable(session_to_ocpi(session)))))
+    before = OutboxMessage.objects.count()
+    assert session_resync(partner_id=session.emsp_partner_id, object_key=session.object_key) == "in sync"
+    assert OutboxMessage.objects.count() == before
