@@ -17,6 +17,17 @@ def pytest_report_header(config):
     return [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {where}", f"redis: {redis}"]
 
 
+#: test folders whose tests carry a marker of the same name, so they can be run or left out alone (-m e2e)
+MARKED_FOLDERS = ("e2e", "browser", "interop")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for folder in MARKED_FOLDERS:
+            if f"/tests/{folder}/" in str(item.fspath):
+                item.add_marker(folder)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _celery_eager():
     """In-process tests run tasks eagerly; the end-to-end tests start real workers against Redis."""

@@ -41,7 +41,16 @@ class TrafficLog(models.Model):
         indexes = [models.Index(fields=["partner", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_direction_display()} {self.method} {self.url} -> {self.http_status}/{self.ocpi_status}"
+        return f"{self.get_direction_display()} {self.method} {self.url}: {self.outcome}"
+
+    @property
+    def outcome(self) -> str:
+        """The answer in words: "HTTP 200, OCPI 1000", "HTTP 404", "no answer (timeout...)"."""
+        if self.http_status is None:
+            return f"no answer ({self.error.splitlines()[0][:80]})" if self.error else "no answer"
+        if self.ocpi_status is None:
+            return f"HTTP {self.http_status}"
+        return f"HTTP {self.http_status}, OCPI {self.ocpi_status}"
 
     @property
     def succeeded(self) -> bool:

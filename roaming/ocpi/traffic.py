@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from roaming.ocpi.metrics import observe_ocpi_call
 from roaming.ocpi.models import TrafficLog
 from roaming.ocpi.renderers import loads
 
@@ -88,6 +89,9 @@ def traffic_record(
     error: str = "",
 ) -> TrafficLog | None:
     """Store one exchange. Logging must never break the call it logs, so failures are only reported."""
+    observe_ocpi_call(
+        direction=direction, module=module, method=method, http_status=http_status, seconds=duration_ms / 1000
+    )
     if not settings.OCPI_TRAFFIC_LOG_ENABLED:
         return None
     ocpi_status, status_message = ocpi_status_of(response_body)

@@ -3,11 +3,12 @@
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count, Q
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from roaming.core import crypto
 from roaming.core.exceptions import DomainError
 from roaming.ocpi import registry
 from roaming.ocpi.pull import pull_modules
@@ -65,6 +66,10 @@ class PartnerEventInline(admin.TabularInline):
         return False
 
 
+def _invitation_key(partner_id: int) -> str:
+    return f"partners:invitation:{partner_id}"
+
+
 def _enqueue(task, partner_ids):
     # Enqueue after commit so the worker sees what the admin just saved.
     for pk in partner_ids:
@@ -120,6 +125,7 @@ class PartnerAdmin(admin.ModelAdmin):
         "action_reactivate",
     ]
     change_list_template = "admin/partners/partner/change_list.html"
+    change_form_template = "admin/partners/partner/change_form.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
@@ -182,33 +188,81 @@ class PartnerAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("invite/", self.admin_site.admin_view(self.invite_view), name="partners_partner_invite"),
+            path(
+                "<path:object_id>/invitation/",
+                self.admin_site.admin_view(self.invitation_view),
+                name="partners_partner_invitation",
+            ),
+            path(
+                "<path:object_id>/retry-registration/",
+                self.admin_site.admin_view(self.retry_registration_view),
+                name="partners_partner_retry_registration",
+            ),
             path("register/", self.admin_site.admin_view(self.register_view), name="partners_partner_register"),
             *super().get_urls(),
         ]
 
     def invite_view(self, request):
+        """POST creates the invitation and redirects (POST/redirect/GET): reloading the result page never
+        creates another partner. The token crosses the redirect encrypted in the session and is shown once."""
         if not self.has_change_permission(request):
             return redirect("admin:index")
         form = InviteForm(request.POST or None)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Invite a partner",
-            "form": form,
-            "opts": self.model._meta,
-        }
         if request.method == "POST" and form.is_valid():
             partner, token = services.partner_invite(
                 name=form.cleaned_data["name"], website=form.cleaned_data["website"]
             )
-            context.update(
-                {
-                    "partner": partner,
-                    "token": token,
-                    "versions_url": registry.versions_url(),
-                    "title": f"Invitation for {partner.name}",
-                }
-            )
-        return TemplateResponse(request, "admin/partners/partner/invite.html", context)
+            request.session[_invitation_key(partner.pk)] = crypto.encrypt(token)
+            return redirect("admin:partners_partner_invitation", partner.pk)
+        context = {**self.admin_site.each_context(request), "title": "Invite a partner", "form": form}
+        return TemplateResponse(request, "admin/partners/partner/invite.html", {**context, "opts": self.model._meta})
+
+    def invitation_view(self, request, object_id):
+        """The invitation just created: versions URL and token A, shown on the first display only."""
+        partner = get_object_or_404(Partner, pk=object_id)
+        if not self.has_change_permission(request, partner):
+            return redirect("admin:index")
+        sealed = request.session.pop(_invitation_key(partner.pk), None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "partner": partner,
+            "token": crypto.decrypt(sealed) if sealed else None,
+            "versions_url": registry.versions_url(),
+            "title": f"Invitation for {partner.name}",
+        }
+        return TemplateResponse(request, "admin/partners/partner/invitation.html", context)
+
+    def retry_registration_view(self, request, object_id):
+        """POST: run the handshake again for a partner whose registration failed."""
+        partner = get_object_or_404(Partner, pk=object_id)
+        if request.method != "POST" or not self.has_change_permission(request, partner):
+            return redirect("admin:partners_partner_change", partner.pk)
+        if partner.status not in (PartnerStatus.REGISTERING, PartnerStatus.UNREGISTERED):
+            self.message_user(request, f"{partner} is {partner.get_status_display()}: nothing to retry.", messages.INFO)
+        else:
+            _enqueue(tasks.partner_register_task, [partner.pk])
+            self._report_registration(request, partner)
+        return redirect("admin:partners_partner_change", partner.pk)
+
+    def _report_registration(self, request, partner):
+        """Say what happened: with tasks run in-process the handshake is over by now; with a worker it runs."""
+        partner.refresh_from_db()
+        if partner.status == PartnerStatus.REGISTERED:
+            self.message_user(request, f"Registered with {partner}.", messages.SUCCESS)
+        elif partner.last_failure_at and partner.last_error:
+            self.message_user(request, f"Registration failed: {partner.last_error}", messages.ERROR)
+        else:
+            self.message_user(request, "Registration started; this page shows how it ends.", messages.INFO)
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context["registration_failed"] = obj.status in (
+                PartnerStatus.REGISTERING,
+                PartnerStatus.UNREGISTERED,
+            ) and bool(obj.last_error and obj.last_failure_at)
+            context["can_retry"] = self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def register_view(self, request):
         if not self.has_change_permission(request):
@@ -221,12 +275,7 @@ class PartnerAdmin(admin.ModelAdmin):
                 form.add_error(None, exc.message)
             else:
                 _enqueue(tasks.partner_register_task, [partner.pk])
-                self.message_user(
-                    request,
-                    f"Registration with {form.cleaned_data['versions_url']} started; "
-                    "its steps appear in the history below.",
-                    messages.INFO,
-                )
+                self._report_registration(request, partner)
                 return redirect("admin:partners_partner_change", partner.pk)
         context = {
             **self.admin_site.each_context(request),

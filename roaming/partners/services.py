@@ -7,6 +7,7 @@ partner stays in the state it was in before.
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
@@ -209,7 +210,7 @@ def _store_connection(partner: Partner, *, credentials: dict, discovery: Discove
     PartnerRole.objects.bulk_create(PartnerRole(partner=partner, **r) for r in credentials["roles"])
     if not partner.website:
         partner.website = next((r["business_website"] for r in credentials["roles"] if r["business_website"]), "")
-    if partner.name.startswith("Pending:") or not partner.name:
+    if not partner.name or partner.name == _placeholder_name(partner.versions_url):
         partner.name = credentials["roles"][0]["business_name"]
 
 
@@ -284,6 +285,11 @@ def credentials_delete_inbound(*, partner: Partner) -> None:
 # --- We register with the partner -------------------------------------------------------------------------------
 
 
+def _placeholder_name(versions_url: str) -> str:
+    """What a partner is called until its credentials give its business name: its platform's host."""
+    return (urlsplit(versions_url or "").hostname or versions_url or "")[:100]
+
+
 def partner_create_outbound(*, versions_url: str, token: str, name: str = "", token_encoding: str = "") -> Partner:
     """Record a partner we will register with: its versions URL and the token A it gave us."""
     versions_url = versions_url.strip()
@@ -292,7 +298,7 @@ def partner_create_outbound(*, versions_url: str, token: str, name: str = "", to
     if not token.strip():
         raise InvalidInput("the partner's registration token is required", field="token")
     partner = Partner(
-        name=name.strip() or f"Pending: {versions_url}"[:100],
+        name=name.strip() or _placeholder_name(versions_url),
         versions_url=versions_url,
         status=PartnerStatus.REGISTERING,
         initiated_by=Initiator.US,

@@ -17,12 +17,6 @@ import shutil
 import pytest
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-
-
 @pytest.fixture(scope="session")
 def browser():
     # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread with a running

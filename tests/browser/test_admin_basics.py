@@ -45,6 +45,28 @@ def test_inviting_a_partner_shows_a_token_a_that_opens_our_versions(staff_page, 
     wrong = requests.get(f"{live_server.url}/ocpi/versions", headers={"Authorization": "Token x" + token}, timeout=10)
     assert wrong.status_code == 401
 
+    # Reloading the result page creates no second partner and does not show the token again.
+    page.reload()
+    assert page.locator("#token-gone").is_visible()
+    assert token not in page.inner_text("#content")
+    assert Partner.objects.filter(name="Browser Energy").count() == 1
+
+
+def test_registering_with_an_unreachable_partner_shows_the_failure_and_a_retry(staff_page, superuser):
+    page = staff_page(superuser)
+    page.goto("/admin/partners/partner/register/")
+    page.fill("input[name=versions_url]", "http://127.0.0.1:9/ocpi/versions")  # nothing listens on port 9
+    page.fill("input[name=token]", "their-token-a")
+    page.click("input[type=submit][value=Register]")
+
+    assert "Registration failed" in page.inner_text(".messagelist")
+    assert page.locator("#registration-failed").is_visible()
+    partner = Partner.objects.get()
+    assert partner.name == "127.0.0.1"
+    page.click("#retry-registration-button")  # still unreachable: the failure is shown again, nothing breaks
+    assert "Registration failed" in page.inner_text(".messagelist")
+    assert Partner.objects.count() == 1
+
 
 @pytest.mark.parametrize(("energy", "excl", "incl"), [("10", "2.50", "2.75"), ("3.5", "0.88", "0.96")])
 def test_price_calculator_prices_a_tariff(staff_page, superuser, energy, excl, incl):

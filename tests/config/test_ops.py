@@ -70,22 +70,18 @@ def test_dockerfile_installs_dependencies_before_copying_the_code():
     assert (ROOT / ".dockerignore").read_text().count(".venv") == 1
 
 
+def make_run_plan(**env) -> str:
+    """What ``make run PORT=8765`` would execute (``make -n``), with ``env`` as the environment."""
+    return subprocess.run(
+        ["make", "-n", "run", "PORT=8765"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", **env},
+    ).stdout
+
+
 def test_make_run_tells_partners_the_served_address():
-    plan = subprocess.run(
-        ["make", "-n", "run", "PORT=8765"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PATH": "/usr/bin:/bin"},
-    ).stdout
-    assert "OCPI_BASE_URL=http://127.0.0.1:8765" in plan
-    plan = subprocess.run(
-        ["make", "-n", "run", "PORT=8765"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PATH": "/usr/bin:/bin", "OCPI_BASE_URL": "https://ocpi.example.com"},
-    ).stdout
-    assert "OCPI_BASE_URL=https://ocpi.example.com" in plan
+    assert "OCPI_BASE_URL=http://127.0.0.1:8765" in make_run_plan()
+    assert "OCPI_BASE_URL=https://ocpi.example.com" in make_run_plan(OCPI_BASE_URL="https://ocpi.example.com")

@@ -5,12 +5,6 @@ import pytest
 from tests.e2e.harness import Pair, register
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture(scope="session")
 def pair():
     database_url = os.environ.get("DATABASE_URL", "")

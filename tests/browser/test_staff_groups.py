@@ -1,0 +1,31 @@
+"""Each staff group logs in and sees its sections of the admin, and no technical ones."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+
+def admin_sections(page) -> set[str]:
+    return {
+        name.strip()
+        for name in page.locator("#content-main caption a, #content-main th[scope=row] a").all_inner_texts()
+    }
+
+
+@pytest.mark.parametrize(
+    ("group", "sees", "does_not_see"),
+    [
+        ("Read-only", {"Partners", "Tariffs", "Traffic log"}, {"Auth Token", "Crontabs", "Users", "Periodic tasks"}),
+        ("Partner management", {"Partners", "Periodic tasks"}, {"Crontabs", "Solar events", "Users", "Auth Token"}),
+        ("Operations", {"EVSEs", "Periodic tasks", "Sync runs"}, {"Crontabs", "Clocked", "Users", "Auth Token"}),
+        ("Finance", {"Partners", "Tariffs"}, {"Periodic tasks", "Crontabs", "Users", "Auth Token"}),
+    ],
+)
+def test_staff_group_sees_its_sections(staff_page, django_user_model, group, sees, does_not_see):
+    user = django_user_model.objects.create_user(f"staff-{group.lower().replace(' ', '-')}", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+
+    page = staff_page(user)
+
+    sections = admin_sections(page)
+    assert sees <= sections, sections
+    assert not (does_not_see & sections), sections
