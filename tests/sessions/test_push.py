@@ -196,3 +196,21 @@ def test_resync_puts_nothing_when_the_emsp_already_holds_our_copy(csms, emsp, si
     before = OutboxMessage.objects.count()
     assert session_resync(partner_id=session.emsp_partner_id, object_key=session.object_key) == "in sync"
     assert OutboxMessage.objects.count() == before
+
+
+def test_the_live_connection_of_the_emsp_gets_the_session_not_an_unregistered_one(csms, site, stub_server, db):
+    from roaming.partners.choices import PartnerStatus
+    from tests.sessions.factories import cached_token
+
+    old, _ = registered_partner_with_token(
+        country_code="DE", party_id="MSP", role="EMSP", endpoints=[("sessions", "RECEIVER", f"{stub_server.url}/old")]
+    )
+    old.status = PartnerStatus.UNREGISTERED
+    old.save()
+    live, _ = registered_partner_with_token(
+        country_code="DE", party_id="MSP", role="EMSP", endpoints=[("sessions", "RECEIVER", f"{stub_server.url}/new")]
+    )
+    cached_token(partner=live)
+    csms("post", "sessions", start_body())
+    assert ChargingSession.objects.get().emsp_partner == live
+    assert list(OutboxMessage.objects.values_list("partner_id", flat=True)) == [live.pk]

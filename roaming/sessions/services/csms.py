@@ -22,6 +22,7 @@ from django.utils import timezone
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
 from roaming.locations.models import EVSE, Connector
 from roaming.ocpi.datetimes import format_datetime
+from roaming.partners.choices import PartnerStatus
 from roaming.partners.models import PartnerRole
 from roaming.sessions.choices import FINAL_STATUSES, AuthMethod, SessionStatus
 from roaming.sessions.live import price_live
@@ -130,8 +131,16 @@ def _tariff_at_start(connector: Connector) -> dict | None:
 
 
 def _emsp_partner_id(cdr_token: dict) -> int | None:
+    """The connection of the eMSP owning the token: a party that unregistered and registered again has an old,
+    dead partner row too; the session goes to the live one (a suspended one keeps its pushes for later)."""
     return (
-        PartnerRole.objects.filter(country_code=cdr_token["country_code"], party_id=cdr_token["party_id"], role="EMSP")
+        PartnerRole.objects.filter(
+            country_code=cdr_token["country_code"],
+            party_id=cdr_token["party_id"],
+            role="EMSP",
+            partner__status__in=[PartnerStatus.REGISTERED, PartnerStatus.SUSPENDED],
+        )
+        .order_by("-partner_id")
         .values_list("partner_id", flat=True)
         .first()
     )
