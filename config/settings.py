@@ -172,6 +172,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One OpenAPI name per choice set where field names collide (a session's status vs a charger's).
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "roaming.sessions.choices.SessionStatus",
+        "EvseStatusEnum": "roaming.locations.choices.Status",
+        "TokenTypeEnum": "roaming.tokens.choices.TokenType",
+    },
 }
 
 # --- Prometheus metrics (/metrics) --------------------------------------------------------------------------

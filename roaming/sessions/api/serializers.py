@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from roaming.sessions.choices import AuthMethod, SessionStatus, TokenType
+from roaming.sessions.choices import AuthMethod, SessionStatus
+from roaming.tokens.choices import TokenType
 
 
 class SessionStartSerializer(serializers.Serializer):
@@ -16,15 +17,15 @@ class SessionStartSerializer(serializers.Serializer):
     meter_start = serializers.IntegerField(min_value=0, help_text="Meter reading at start, Wh")
     authorization_reference = serializers.CharField(max_length=36, required=False, allow_blank=True)
     auth_method = serializers.ChoiceField(AuthMethod.choices, required=False)
-    status = serializers.ChoiceField(
-        [SessionStatus.PENDING, SessionStatus.ACTIVE, SessionStatus.RESERVATION], default=SessionStatus.ACTIVE
-    )
+    status = serializers.ChoiceField(SessionStatus.choices, default=SessionStatus.ACTIVE)
     meter_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
     country_code = serializers.CharField(max_length=2, required=False, help_text="Token's eMSP, if not cached")
     party_id = serializers.CharField(max_length=3, required=False)
     contract_id = serializers.CharField(max_length=36, required=False)
 
     def validate(self, attrs):
+        if attrs.get("status") in (SessionStatus.COMPLETED, SessionStatus.INVALID):
+            raise serializers.ValidationError({"status": ["a session starts PENDING, ACTIVE or RESERVATION"]})
         if not attrs.get("charger_id") and not attrs.get("evse_uid"):
             raise serializers.ValidationError({"charger_id": ["charger_id or evse_uid is required"]})
         return attrs
