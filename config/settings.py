@@ -249,14 +249,6 @@ OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)
 # Who answers "which partners receive pushes, with which client?": the partners app.
 OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"
 
-# --- Tokens (roaming.tokens) ----------------------------------------------------------------------------------
-# How long our CPO side waits for an eMSP's real-time authorization before falling back (ALLOWED_OFFLINE: cache).
-TOKENS_REALTIME_TIMEOUT = env.float("TOKENS_REALTIME_TIMEOUT", default=2.0)
-# Our eMSP's authorization rule chain (roaming.tokens.services.authorize documents the hook).
-TOKENS_AUTHORIZATION_RULES = env.list(
-    "TOKENS_AUTHORIZATION_RULES", default=["roaming.tokens.services.authorize.rule_token_valid"]
-)
-
 # --- Sessions (roaming.sessions) ------------------------------------------------------------------------------
 # Meter updates of one session within this many seconds become one PATCH to the eMSP (status changes go at once).
 SESSIONS_PATCH_INTERVAL_SECONDS = env.int("SESSIONS_PATCH_INTERVAL_SECONDS", default=60)
@@ -286,3 +278,11 @@ OCPI_SYNC_RUN_RETENTION_DAYS = env.int("OCPI_SYNC_RUN_RETENTION_DAYS", default=9
 OCPI_PULL_CLOCK_SKEW_SECONDS = env.int("OCPI_PULL_CLOCK_SKEW_SECONDS", default=120)
 # A partner's credentials PUT: its previous token C stays valid this long, or until it first uses the new one.
 OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS = env.int("OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS", default=300)
+
+# --- Tokens (roaming.tokens) ----------------------------------------------------------------------------------
+# How long our CPO side waits for an eMSP's real-time authorization before falling back (ALLOWED_OFFLINE: cache).
+TOKENS_REALTIME_TIMEOUT = env.float("TOKENS_REALTIME_TIMEOUT", default=2.0)
+# Our eMSP's authorization rule chain (roaming.tokens.services.authorize documents the hook).
+TOKENS_AUTHORIZATION_RULES = env.list(
+    "TOKENS_AUTHORIZATION_RULES", default=["roaming.tokens.services.authorize.rule_token_valid"]
+)
