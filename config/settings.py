@@ -172,8 +172,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # One schema name for a choice set used under several field names (Token ``type``, decision ``token_type``).
-    "ENUM_NAME_OVERRIDES": {"TokenTypeEnum": "roaming.tokens.choices.TokenType"},
+    # One OpenAPI name per choice set where field names collide (a session's status vs a charger's).
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "roaming.sessions.choices.SessionStatus",
+        "EvseStatusEnum": "roaming.locations.choices.Status",
+        "TokenTypeEnum": "roaming.tokens.choices.TokenType",
+    },
 }
 
 # --- Prometheus metrics (/metrics) --------------------------------------------------------------------------
@@ -244,6 +248,14 @@ OCPI_PULL_PAGE_LIMIT = env.int("OCPI_PULL_PAGE_LIMIT", default=1000)
 OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)
 # Who answers "which partners receive pushes, with which client?": the partners app.
 OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"
+
+# --- Sessions (roaming.sessions) ------------------------------------------------------------------------------
+# Meter updates of one session within this many seconds become one PATCH to the eMSP (status changes go at once).
+SESSIONS_PATCH_INTERVAL_SECONDS = env.int("SESSIONS_PATCH_INTERVAL_SECONDS", default=60)
+# Currency of a session whose connector has no tariff.
+SESSIONS_DEFAULT_CURRENCY = env.str("SESSIONS_DEFAULT_CURRENCY", default="EUR")
+# Who hands an eMSP's charging preferences to our CSMS (roaming.sessions.adapters documents the interface).
+SESSIONS_CSMS_ADAPTER = env.str("SESSIONS_CSMS_ADAPTER", default="roaming.sessions.adapters.LoggingCsmsAdapter")
 # Hostile input: largest request body accepted on /ocpi/ (bytes, refused before reading) and deepest JSON nesting.
 OCPI_REQUEST_BODY_LIMIT = env.int("OCPI_REQUEST_BODY_LIMIT", default=2_000_000)
 OCPI_JSON_MAX_DEPTH = env.int("OCPI_JSON_MAX_DEPTH", default=64)

@@ -64,22 +64,33 @@ def push_enqueue(
     body: dict | None,
     version: str = "2.2.1",
     after_keys: tuple[str, ...] = (),
+    partner_ids: list[int] | None = None,
+    not_before=None,
 ) -> int:
     """Write one outbox message per receiving partner and schedule delivery after commit; return how many.
 
     Call it inside the transaction that changes the data, so the change and its pushes commit together.
+    ``partner_ids`` narrows the fan-out to those receivers (a session goes only to the eMSP owning its token);
+    ``not_before`` delays delivery (coalescing of frequent updates).
     """
     item = PushItem(object_key, method, path, body, tuple(after_keys))
-    return push_enqueue_many(module=module, items=[item], version=version)
+    return push_enqueue_many(
+        module=module, items=[item], version=version, partner_ids=partner_ids, not_before=not_before
+    )
 
 
-def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2.1") -> int:
+def push_enqueue_many(
+    *, module: str, items: list[PushItem], version: str = "2.2.1", partner_ids: list[int] | None = None, not_before=None
+) -> int:
     """``push_enqueue`` for many changes at once (imports, bulk tariff assignment): the receivers are looked up once
     and every message is written in one bulk insert."""
-    partner_ids = directory().receivers(module) if items else []
+    receivers = directory().receivers(module) if items else []
+    if partner_ids is not None:
+        receivers = [pid for pid in receivers if pid in set(partner_ids)]
+    partner_ids = receivers
     if not partner_ids:
         return 0
-    now = timezone.now()
+    now = max(timezone.now(), not_before) if not_before else timezone.now()
     messages = OutboxMessage.objects.bulk_create(
         [
             OutboxMessage(
@@ -99,7 +110,7 @@ def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2
         batch_size=1000,
     )
     keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
-    transaction.on_commit(lambda: _schedule(module, keys))
+    transaction.on_commit(lambda: _schedule(module, keys, at=now))
     return len(messages)
 
 
@@ -109,14 +120,12 @@ SCHEDULE_BATCH_ABOVE = 50
 SCHEDULE_BATCH_SIZE = 500
 
 
-def _schedule(module: str, keys: list[tuple[int, str]]) -> None:
-    """Publish the deliveries of a committed change (best effort, ``roaming.ocpi.queueing``: what is not published
-    is picked up by the periodic re-queue)."""
-    from roaming.ocpi.tasks import outbox_deliver_batch_task, outbox_deliver_task
+def _schedule(module: str, keys: list[tuple[int, str]], at=None) -> None:
+    from roaming.ocpi.tasks import outbox_deliver_batch_task
 
-    if len(keys) <= SCHEDULE_BATCH_ABOVE:
+    if len(keys) <= SCHEDULE_BATCH_ABOVE or (at and at > timezone.now()):
         for partner_id, object_key in keys:
-            publish(outbox_deliver_task, (partner_id, module, object_key))
+            push_schedule(partner_id, module, object_key, at=at)
         return
     by_partner: dict[int, list[str]] = {}
     for partner_id, object_key in keys:
@@ -124,6 +133,28 @@ def _schedule(module: str, keys: list[tuple[int, str]]) -> None:
     for partner_id, object_keys in by_partner.items():
         for start in range(0, len(object_keys), SCHEDULE_BATCH_SIZE):
             publish(outbox_deliver_batch_task, (partner_id, module, object_keys[start : start + SCHEDULE_BATCH_SIZE]))
+
+
+def push_schedule(partner_id: int, module: str, object_key: str, *, at=None) -> None:
+    """Ask a worker (best effort, ``roaming.ocpi.queueing``) to deliver one object's pending messages, at ``at`` when
+    that is in the future (in-process mode runs tasks at once, so a delayed message waits for the periodic
+    re-queue there)."""
+    from roaming.ocpi.tasks import outbox_deliver_task
+
+    delay = (at - timezone.now()).total_seconds() if at else 0.0
+    if delay > 0 and outbox_deliver_task.app.conf.task_always_eager:
+        return
+    publish(outbox_deliver_task, (partner_id, module, object_key), countdown=delay if delay > 0 else None)
+
+
+#: module -> callable(message) run when a PATCH fails for good (a module may re-synchronise the whole object)
+_patch_failure_handlers: dict = {}
+
+
+def register_patch_failure_handler(module: str, handler) -> None:
+    """transport_and_format.asciidoc (PATCH): "if a PATCH fails, the sender should GET the object and, if
+    missing, PUT it". A module registers what to do; the engine calls it outside any transaction."""
+    _patch_failure_handlers[module] = handler
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -271,6 +302,9 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
         message.status = OutboxMessage.Status.FAILED
         message.save()
         logger.warning("push %s failed for good: %s", message.pk, exc.message)
+        handler = _patch_failure_handlers.get(message.module) if message.method == "PATCH" else None
+        if handler is not None:
+            handler(message)
         return True
     _partner_recovered(message.partner_id)
     message.status = OutboxMessage.Status.DELIVERED
