@@ -12,12 +12,16 @@ delivers them in order per object, and a periodic task re-queues whatever is due
   (a PUT is a full replacement), so a late retry never sends stale data;
 * retries: connection errors, HTTP 5xx/429/401 and OCPI 3xxx are retried with exponential backoff and jitter up to
   ``OCPI_PUSH_MAX_ATTEMPTS``; a partner's refusal (HTTP 4xx, OCPI 2xxx) fails the message at once, with the reason;
-* a suspended partner's messages wait; an unregistered partner's are cancelled.
+* a suspended partner's messages wait; an unregistered partner's are cancelled;
+* a message may go to chosen partners only (``partner_ids``: a CDR is POSTed to the eMSP it concerns,
+  mod_cdrs.asciidoc "Push model"); a module may listen to confirmed deliveries (``register_delivery_listener``), e.g.
+  to keep the ``Location`` header a CDR POST is answered with.
 """
 
 import logging
 import random
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,6 +38,16 @@ from roaming.ocpi.status import InterfaceRole
 logger = logging.getLogger("roaming.ocpi.push")
 
 LOCK_SECONDS = 300
+
+#: module -> callables run with (message, result) once a partner confirmed a message of that module
+_delivery_listeners: dict[str, list[Callable]] = {}
+
+
+def register_delivery_listener(module: str, listener: Callable) -> None:
+    """Call ``listener(message, result)`` (an ``OutboxMessage`` and the partner's ``OcpiResult``) after each
+    confirmed delivery of ``module``, in the worker, after the message is marked delivered."""
+    if listener not in _delivery_listeners.setdefault(module, []):
+        _delivery_listeners[module].append(listener)
 
 
 @dataclass(frozen=True)
@@ -58,19 +72,27 @@ def push_enqueue(
     body: dict | None,
     version: str = "2.2.1",
     after_keys: tuple[str, ...] = (),
+    partner_ids: Iterable[int] | None = None,
 ) -> int:
     """Write one outbox message per receiving partner and schedule delivery after commit; return how many.
 
     Call it inside the transaction that changes the data, so the change and its pushes commit together.
+    ``partner_ids`` limits the fan-out to those of the module's receivers.
     """
     item = PushItem(object_key, method, path, body, tuple(after_keys))
-    return push_enqueue_many(module=module, items=[item], version=version)
+    return push_enqueue_many(module=module, items=[item], version=version, partner_ids=partner_ids)
 
 
-def push_enqueue_many(*, module: str, items: list[PushItem], version: str = "2.2.1") -> int:
+def push_enqueue_many(
+    *, module: str, items: list[PushItem], version: str = "2.2.1", partner_ids: Iterable[int] | None = None
+) -> int:
     """``push_enqueue`` for many changes at once (imports, bulk tariff assignment): the receivers are looked up once
     and every message is written in one bulk insert."""
-    partner_ids = directory().receivers(module) if items else []
+    receivers = directory().receivers(module) if items else []
+    if partner_ids is not None:
+        wanted = set(partner_ids)
+        receivers = [pid for pid in receivers if pid in wanted]
+    partner_ids = receivers
     if not partner_ids:
         return 0
     now = timezone.now()
@@ -194,7 +216,7 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
         message.last_error = f"the partner no longer publishes a {message.module} RECEIVER endpoint"
         message.save()
         return True
-    url = join_url(base, message.path)
+    url = join_url(base, message.path) if message.path else base  # a POST to the collection itself (CDRs)
     try:
         result = client.request(message.method, url, json=message.body, module=message.module)
     except OcpiClientError as exc:
@@ -212,6 +234,11 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
     message.delivered_at = timezone.now()
     message.http_status, message.ocpi_status, message.last_error = result.http_status, result.status_code, ""
     message.save()
+    for listener in _delivery_listeners.get(message.module, []):
+        try:
+            listener(message, result)
+        except Exception:  # the partner has the message: a listener's failure must not undo or repeat that
+            logger.exception("delivery listener %r failed for push %s", listener, message.pk)
     return True
 
 
