@@ -90,7 +90,11 @@ def cdr_delivery_confirmed(message, result) -> None:
 
 
 def _content(cdr: Cdr) -> dict:
-    return {name: getattr(cdr, name) for name in IMMUTABLE_FIELDS if name not in ("direction", "partner", "raw")}
+    return {
+        name: getattr(cdr, name)
+        for name in IMMUTABLE_FIELDS
+        if name not in ("direction", "partner", "raw", "received_at")
+    }
 
 
 def _new_id(original: Cdr, suffix: str) -> str:
