@@ -14,7 +14,7 @@ class LocationsConfig(AppConfig):
 
     def register_pull(self):
         """The pull engine hands each page of a CPO partner's locations to our receive-side ingest."""
-        from roaming.locations.services.receive import locations_ingest_page
+        from roaming.locations.services.ingest import locations_ingest_page
         from roaming.ocpi.pull import PullHandler, register_pull_handler
 
         register_pull_handler(PullHandler(module="locations", ingest=locations_ingest_page))

@@ -11,18 +11,20 @@ BusinessDetails, ...) are stored as the JSON the spec defines, already validated
 whenever a child changes, as the spec requires); ``updated_at`` is our own clock.
 """
 
-from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 
 from roaming.core.models import TimeStampedModel
 from roaming.locations.choices import ConnectorFormat, ConnectorType, ParkingType, PowerType, Status
+from roaming.ocpi.kit.models import PartnerObject, partner_object_constraints
 
 
-class Location(TimeStampedModel):
+class Location(PartnerObject):
     """An OCPI Location: a site with one or more EVSEs."""
 
-    country_code = models.CharField(max_length=2)
-    party_id = models.CharField(max_length=3)
+    OBJECT_ID_FIELD = "location_id"
+
     location_id = models.CharField("id", max_length=36)
     publish = models.BooleanField(default=True)
     publish_allowed_to = models.JSONField(default=list, blank=True)
@@ -46,24 +48,10 @@ class Location(TimeStampedModel):
     charging_when_closed = models.BooleanField(null=True, blank=True)
     images = models.JSONField(default=list, blank=True)
     energy_mix = models.JSONField(null=True, blank=True)
-    last_updated = models.DateTimeField(db_index=True)
-
-    source_partner = models.ForeignKey(
-        settings.OCPI_PARTNER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Empty for our own locations; the CPO partner for locations we received.",
-    )
-    received_at = models.DateTimeField(null=True, blank=True)
-    raw = models.JSONField(null=True, blank=True, help_text="The last payload the partner sent, as sent")
 
     class Meta:
         ordering = ["country_code", "party_id", "location_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["country_code", "party_id", "location_id"], name="uniq_location"),
-        ]
+        constraints = partner_object_constraints("location_id", name="uniq_location")
         indexes = [models.Index(fields=["country_code", "party_id", "last_updated"])]
 
     def __str__(self) -> str:
@@ -96,7 +84,11 @@ class EVSE(TimeStampedModel):
         ordering = ["location", "uid"]
         verbose_name = "EVSE"
         verbose_name_plural = "EVSEs"
-        constraints = [models.UniqueConstraint(fields=["location", "uid"], name="uniq_evse_uid")]
+        constraints = [
+            # EVSE.uid is a CiString (types.asciidoc); the case-sensitive twin is the ON CONFLICT arbiter of upserts.
+            models.UniqueConstraint(F("location"), Upper("uid"), name="uniq_evse_uid_ci"),
+            models.UniqueConstraint(fields=["location", "uid"], name="uniq_evse_uid"),
+        ]
 
     def __str__(self) -> str:
         return self.evse_id or self.uid
@@ -119,7 +111,10 @@ class Connector(TimeStampedModel):
 
     class Meta:
         ordering = ["evse", "connector_id"]
-        constraints = [models.UniqueConstraint(fields=["evse", "connector_id"], name="uniq_connector_id")]
+        constraints = [
+            models.UniqueConstraint(F("evse"), Upper("connector_id"), name="uniq_connector_id_ci"),
+            models.UniqueConstraint(fields=["evse", "connector_id"], name="uniq_connector_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.evse} #{self.connector_id}"

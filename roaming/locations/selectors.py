@@ -12,20 +12,13 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from roaming.core.exceptions import ObjectNotFound
 from roaming.locations.models import EVSE, Connector, Location
+from roaming.ocpi.kit.selectors import by_party, object_get, pick
 
 
 def _evses_prefetch() -> Prefetch:
     return Prefetch("evses", queryset=EVSE.objects.prefetch_related("connectors"))
-
-
-def _pick(rows: list, attr: str, value: str):
-    """The row whose id matches ``value`` exactly, else the case-insensitive match (ids differing only in case are
-    one id; if two rows exist anyway, prefer the one spelled as asked)."""
-    for row in rows:
-        if getattr(row, attr) == value:
-            return row
-    return rows[0] if rows else None
 
 
 def location_list(
@@ -36,14 +29,9 @@ def location_list(
     ``own=True``: our CPO's data (no source partner); ``own=False``: what partners sent us; ``None``: both.
     Unordered beyond the model default; the pagination orders by pk.
     """
-    queryset = Location.objects.all()
-    if own is not None:
-        queryset = queryset.filter(source_partner__isnull=own)
-    if country_code:
-        queryset = queryset.filter(country_code=country_code.upper())
-    if party_id:
-        queryset = queryset.filter(party_id=party_id.upper())
-    return queryset.prefetch_related(_evses_prefetch())
+    return by_party(Location.objects.all(), own=own, country_code=country_code, party_id=party_id).prefetch_related(
+        _evses_prefetch()
+    )
 
 
 def location_get(
@@ -56,7 +44,7 @@ def location_get(
     queryset = location_list(country_code=country_code, party_id=party_id, own=own)
     if not with_evses:
         queryset = queryset.prefetch_related(None)
-    return _pick(list(queryset.filter(location_id__iexact=location_id)[:2]), "location_id", location_id)
+    return object_get(queryset, id_field="location_id", object_id=location_id)
 
 
 def evse_get(*, location: Location, evse_uid: str) -> EVSE | None:
@@ -66,7 +54,7 @@ def evse_get(*, location: Location, evse_uid: str) -> EVSE | None:
     )
     for row in rows:
         row.location = location  # already loaded: spare a query to anyone following evse.location
-    return _pick(rows, "uid", evse_uid)
+    return pick(rows, "uid", evse_uid)
 
 
 def connector_get(*, evse: EVSE, connector_id: str) -> Connector | None:
@@ -74,7 +62,40 @@ def connector_get(*, evse: EVSE, connector_id: str) -> Connector | None:
     rows = list(Connector.objects.filter(evse=evse, connector_id__iexact=connector_id).order_by("pk")[:2])
     for row in rows:
         row.evse = evse
-    return _pick(rows, "connector_id", connector_id)
+    return pick(rows, "connector_id", connector_id)
+
+
+class LocationNotFound(ObjectNotFound):
+    """The addressed Location does not exist here (OCPI views answer 404 with status 2003, Unknown Location)."""
+
+    default_message = "Unknown Location."
+
+
+def location_received(*, country_code: str, party_id: str, location_id: str, with_evses: bool = True):
+    """A Location a partner sent us (Receiver GET), or None."""
+    return location_get(
+        country_code=country_code, party_id=party_id, location_id=location_id, own=False, with_evses=with_evses
+    )
+
+
+def evse_received(*, country_code: str, party_id: str, location_id: str, evse_uid: str) -> EVSE | None:
+    """An EVSE of a Location a partner sent us, or None; ``LocationNotFound`` if the Location is unknown."""
+    location = location_received(
+        country_code=country_code, party_id=party_id, location_id=location_id, with_evses=False
+    )
+    if location is None:
+        raise LocationNotFound(f"Location {location_id} is unknown")
+    return evse_get(location=location, evse_uid=evse_uid)
+
+
+def connector_received(
+    *, country_code: str, party_id: str, location_id: str, evse_uid: str, connector_id: str
+) -> Connector | None:
+    """A Connector of a partner's EVSE, or None; ``LocationNotFound`` / ``ObjectNotFound`` for unknown parents."""
+    evse = evse_received(country_code=country_code, party_id=party_id, location_id=location_id, evse_uid=evse_uid)
+    if evse is None:
+        raise ObjectNotFound(f"EVSE {evse_uid} of Location {location_id} is unknown")
+    return connector_get(evse=evse, connector_id=connector_id)
 
 
 def location_time_zone_for_cdr(cdr: Mapping[str, Any]) -> str | None:

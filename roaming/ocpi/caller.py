@@ -30,9 +30,14 @@ class OcpiCaller:
     def is_registered(self) -> bool:
         return self.token_kind == "C"
 
-    def owns(self, country_code: str, party_id: str) -> bool:
-        """CiString comparison: country_code/party_id are case-insensitive (types.asciidoc, CiString)."""
-        return (country_code.upper(), party_id.upper()) in self.parties
+    def owns(self, country_code: str, party_id: str, role: str | None = None) -> bool:
+        """Whether the caller holds ``country_code``/``party_id`` (CiStrings, types.asciidoc), in ``role`` when
+        given: a module's objects belong to the role that owns the module (CPO for locations, tariffs, sessions,
+        CDRs; EMSP for tokens), so the same party under another role of the caller is not enough."""
+        wanted = (country_code.upper(), party_id.upper())
+        if role is None:
+            return wanted in self.parties
+        return any((cc.upper(), pid.upper()) == wanted and r.upper() == role.upper() for cc, pid, r in self.roles)
 
     def __str__(self) -> str:
         return self.partner_name

@@ -70,6 +70,15 @@ def register_data_module(
         )
 
 
+def owner_role(identifier: str, version: str = "2.2.1") -> str:
+    """The party role that owns ``identifier``'s objects: the role serving its SENDER interface (CPO for
+    locations, EMSP for tokens). Partners may write that module's objects only under their roles of this kind."""
+    endpoint = _endpoints.get((version, identifier, "SENDER"))
+    if endpoint is None or endpoint.party_role is None:
+        raise LookupError(f"module {identifier!r} registered no SENDER interface")
+    return endpoint.party_role
+
+
 def all_endpoints() -> list[OcpiEndpoint]:
     return sorted(_endpoints.values(), key=lambda e: (e.version, e.identifier, e.role))
 

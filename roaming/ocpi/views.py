@@ -55,11 +55,14 @@ class OcpiView(APIView):
     def caller(self):
         return self.request.user
 
-    def check_party(self, country_code: str, party_id: str) -> tuple[str, str]:
-        """Refuse a URL under a party that is none of the caller's roles (404, transport_and_format §client
-        owned objects); return the pair upper-cased for lookups (CiString)."""
-        if not self.caller.owns(country_code, party_id):
-            raise NotYourParty(f"country_code/party_id: {country_code}/{party_id} is not one of your registered roles")
+    def check_party(self, country_code: str, party_id: str, *, role: str | None = None) -> tuple[str, str]:
+        """Refuse a URL under a party that is none of the caller's roles, or none of its ``role`` roles when given
+        (404, transport_and_format §client owned objects); return the pair upper-cased for lookups (CiString)."""
+        if not self.caller.owns(country_code, party_id, role):
+            as_role = f" as {role}" if role else ""
+            raise NotYourParty(
+                f"country_code/party_id: {country_code}/{party_id} is not one of your registered roles{as_role}"
+            )
         return country_code.upper(), party_id.upper()
 
     def ok(self, data=None, *, http_status: int = 200, headers=None, status_message: str | None = None):

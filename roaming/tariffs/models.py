@@ -9,23 +9,20 @@ prices never pass through a float. ``min_price``/``max_price`` (Price class, typ
 ``last_updated`` is the OCPI timestamp (the data owner's claim); ``updated_at`` is our own clock.
 """
 
-from django.conf import settings
 from django.db import models
-from django.db.models import F
-from django.db.models.functions import Upper
 
-from roaming.core.models import TimeStampedModel
+from roaming.ocpi.kit.models import PartnerObject, partner_object_constraints
 from roaming.tariffs.choices import TariffType
 
 # Price columns: 6 decimals hold OCPI's 4 (types.asciidoc, number) with room to spare.
 MONEY = {"max_digits": 18, "decimal_places": 6, "null": True, "blank": True}
 
 
-class Tariff(TimeStampedModel):
+class Tariff(PartnerObject):
     """An OCPI Tariff: an ordered list of TariffElements plus currency, type, validity window and price bounds."""
 
-    country_code = models.CharField(max_length=2)
-    party_id = models.CharField(max_length=3)
+    OBJECT_ID_FIELD = "tariff_id"
+
     tariff_id = models.CharField("id", max_length=36)
     currency = models.CharField(max_length=3, help_text="ISO 4217 code, e.g. EUR")
     type = models.CharField(
@@ -44,36 +41,12 @@ class Tariff(TimeStampedModel):
     start_date_time = models.DateTimeField(null=True, blank=True)
     end_date_time = models.DateTimeField(null=True, blank=True)
     energy_mix = models.JSONField(null=True, blank=True)
-    last_updated = models.DateTimeField(db_index=True)
-
-    source_partner = models.ForeignKey(
-        settings.OCPI_PARTNER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Empty for our own tariffs; the CPO partner for tariffs we received.",
-    )
-    received_at = models.DateTimeField(null=True, blank=True)
-    raw = models.JSONField(null=True, blank=True, help_text="The last payload the partner sent, as sent")
 
     class Meta:
         ordering = ["country_code", "party_id", "tariff_id"]
-        constraints = [
-            # Tariff.id is a CiString (types.asciidoc): "T1" and "t1" are one tariff. country_code/party_id are
-            # stored upper-case.
-            models.UniqueConstraint(F("country_code"), F("party_id"), Upper("tariff_id"), name="uniq_tariff"),
-        ]
+        # Tariff.id is a CiString (types.asciidoc): "T1" and "t1" are one tariff.
+        constraints = partner_object_constraints("tariff_id", name="uniq_tariff")
         indexes = [models.Index(fields=["country_code", "party_id", "last_updated"])]
 
     def __str__(self) -> str:
         return f"{self.country_code}/{self.party_id} {self.tariff_id}"
-
-    @property
-    def is_own(self) -> bool:
-        return self.source_partner_id is None
-
-    @property
-    def object_key(self) -> str:
-        """``{country_code}/{party_id}/{tariff_id}``: the Receiver URL tail and the push ordering key."""
-        return f"{self.country_code}/{self.party_id}/{self.tariff_id}"

@@ -13,6 +13,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Replace
 
 from roaming.locations.models import Connector
+from roaming.ocpi.kit.selectors import by_party, object_get
 from roaming.tariffs import pricing
 from roaming.tariffs.models import Tariff
 from roaming.tariffs.ocpi.render import tariff_to_ocpi
@@ -23,27 +24,18 @@ def tariff_list(
 ) -> QuerySet[Tariff]:
     """Tariffs for the Sender GET list, pushes and the admin. ``own=True``: our CPO's tariffs (no source partner);
     ``own=False``: what partners sent us; ``None``: both. The pagination orders by pk."""
-    queryset = Tariff.objects.all()
-    if own is not None:
-        queryset = queryset.filter(source_partner__isnull=own)
-    if country_code:
-        queryset = queryset.filter(country_code=country_code.upper())
-    if party_id:
-        queryset = queryset.filter(party_id=party_id.upper())
-    return queryset
+    return by_party(Tariff.objects.all(), own=own, country_code=country_code, party_id=party_id)
 
 
 def tariff_get(*, country_code: str, party_id: str, tariff_id: str, own: bool | None = None) -> Tariff | None:
     """One tariff by its (country_code, party_id, id) key (mod_tariffs.asciidoc, Receiver GET), or None."""
-    rows = list(
-        tariff_list(own=own, country_code=country_code, party_id=party_id)
-        .filter(tariff_id__iexact=tariff_id)
-        .order_by("pk")[:2]
-    )
-    for row in rows:  # the unique constraint is case-insensitive, so at most one; prefer the exact spelling anyway
-        if row.tariff_id == tariff_id:
-            return row
-    return rows[0] if rows else None
+    queryset = tariff_list(own=own, country_code=country_code, party_id=party_id)
+    return object_get(queryset, id_field="tariff_id", object_id=tariff_id)
+
+
+def tariff_received(*, country_code: str, party_id: str, tariff_id: str) -> Tariff | None:
+    """A Tariff a partner sent us (Receiver GET), or None."""
+    return tariff_get(country_code=country_code, party_id=party_id, tariff_id=tariff_id, own=False)
 
 
 def _references(connector: Connector, tariff_id: str) -> bool:

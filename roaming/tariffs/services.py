@@ -18,8 +18,6 @@ location (or ``date_from`` pulls miss the change) and push each changed location
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,8 +31,18 @@ from roaming.core.exceptions import InvalidInput, ObjectNotFound
 from roaming.locations.models import EVSE, Connector, Location
 from roaming.locations.services.own import location_object_key, locations_push_own, now_second
 from roaming.ocpi.exceptions import flatten_errors
+from roaming.ocpi.kit.receive import (
+    ReceiveResult,
+    WriteOutcome,
+    check_partner_party,
+    ingest_page,
+    is_stale,
+    lock_objects,
+    object_key,
+    refuse_own,
+    storable,
+)
 from roaming.ocpi.push import push_enqueue
-from roaming.partners.models import PartnerRole
 from roaming.tariffs.models import Tariff
 from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
 from roaming.tariffs.ocpi.serializers import validate_tariff
@@ -43,30 +51,7 @@ from roaming.tariffs.selectors import tariff_connectors, tariff_get
 logger = logging.getLogger("roaming.tariffs")
 
 MODULE = "tariffs"
-
-
-class PutOutcome(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    STALE = "stale"
-
-
-@dataclass(frozen=True)
-class TariffPutResult:
-    """What a received PUT did: ``created`` (answer HTTP 201), ``updated``, or acknowledged and ignored because it
-    was ``unchanged`` or ``stale`` (older than what we hold)."""
-
-    tariff: Tariff
-    outcome: PutOutcome
-
-    @property
-    def created(self) -> bool:
-        return self.outcome == PutOutcome.CREATED
-
-    @property
-    def ignored(self) -> bool:
-        return self.outcome in (PutOutcome.UNCHANGED, PutOutcome.STALE)
+OWNER_ROLE = "CPO"  # mod_tariffs.asciidoc: the CPO owns Tariffs
 
 
 def _fields(data: Mapping) -> dict:
@@ -104,61 +89,67 @@ def _locked(*, country_code: str, party_id: str, tariff_id: str) -> Tariff | Non
     )
 
 
-def _partner_parties(partner_id: int) -> set[tuple[str, str]]:
-    return {
-        (cc.upper(), pid.upper())
-        for cc, pid in PartnerRole.objects.filter(partner_id=partner_id).values_list("country_code", "party_id")
-    }
-
-
 # --- receive (eMSP side) ----------------------------------------------------------------------------------------
 
 
-def tariff_put_from_partner(*, partner_id: int, data: Mapping, raw=None) -> TariffPutResult:
+def _lock_tariffs(keys) -> dict:
+    return lock_objects(Tariff.objects.all(), keys, id_field="tariff_id")
+
+
+def _store(*, partner_id: int, data: Mapping, raw, current: Tariff | None) -> ReceiveResult:
+    """Write a validated, current (not stale, not ours) partner Tariff over ``current``, inside the caller's
+    transaction. An identical copy from the same partner is not rewritten (``UNCHANGED``)."""
+    fields = _fields(data)
+    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": storable(raw)}
+    if current is None:
+        with transaction.atomic():  # savepoint: a concurrent PUT may create the same tariff first
+            tariff = Tariff.objects.create(
+                country_code=data["country_code"], party_id=data["party_id"], **fields, **stamp
+            )
+        return ReceiveResult(WriteOutcome.CREATED, tariff)
+    if _same(current, fields) and current.source_partner_id == partner_id:
+        return ReceiveResult(WriteOutcome.UNCHANGED, current)
+    for name, value in {**fields, **stamp}.items():
+        setattr(current, name, value)
+    current.save()
+    return ReceiveResult(WriteOutcome.UPDATED, current)
+
+
+def tariff_put_from_partner(*, partner_id: int, data: Mapping, raw=None, **url_ids) -> ReceiveResult:
     """Store a Tariff a CPO partner pushed (Receiver PUT) or we pulled (mod_tariffs.asciidoc, PUT Method).
 
-    ``data`` is validated (``validate_tariff``); its country_code/party_id must be one of the partner's roles.
+    ``data`` is validated (``validate_tariff``); its country_code/party_id must be one of the partner's CPO roles
+    (``url_ids``, the URL's country_code/party_id/tariff_id, already agree with it: the kit's receiver view checks).
     A copy older than the stored one is ignored (``STALE``), an identical one is not rewritten (``UNCHANGED``).
     ``raw`` is kept as sent, for integrators.
     """
     country_code, party_id, tariff_id = data["country_code"], data["party_id"], data["id"]
-    if (country_code, party_id) not in _partner_parties(partner_id):
-        raise InvalidInput(
-            f"{country_code}/{party_id} is not one of the partner's registered roles", field="country_code/party_id"
-        )
-    fields = _fields(data)
-    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": jsonable(raw)}
+    check_partner_party(partner_id, country_code, party_id, role=OWNER_ROLE)
+    key = object_key(country_code, party_id, tariff_id)
     with transaction.atomic():
-        existing = _locked(country_code=country_code, party_id=party_id, tariff_id=tariff_id)
-        if existing is None:
-            try:
-                with transaction.atomic():  # savepoint: a concurrent PUT may create the same tariff first
-                    tariff = Tariff.objects.create(country_code=country_code, party_id=party_id, **fields, **stamp)
-                return TariffPutResult(tariff, PutOutcome.CREATED)
-            except IntegrityError:
-                existing = _locked(country_code=country_code, party_id=party_id, tariff_id=tariff_id)
-                if existing is None:
-                    raise
-        if existing.source_partner_id is None:
-            raise InvalidInput(f"tariff {tariff_id} is one of our own tariffs", field="id")
-        if fields["last_updated"] < existing.last_updated:
-            return TariffPutResult(existing, PutOutcome.STALE)
-        if _same(existing, fields) and existing.source_partner_id == partner_id:
-            return TariffPutResult(existing, PutOutcome.UNCHANGED)
-        for name, value in {**fields, **stamp}.items():
-            setattr(existing, name, value)
-        existing.save()
-        return TariffPutResult(existing, PutOutcome.UPDATED)
+        current = _lock_tariffs([key]).get(key)
+        refuse_own(current, what="tariff")
+        if is_stale(current, data):
+            return ReceiveResult(WriteOutcome.STALE, current)
+        try:
+            return _store(partner_id=partner_id, data=data, raw=raw, current=current)
+        except IntegrityError:
+            current = _lock_tariffs([key]).get(key)
+            if current is None:
+                raise
+            refuse_own(current, what="tariff")
+            if is_stale(current, data):
+                return ReceiveResult(WriteOutcome.STALE, current)
+            return _store(partner_id=partner_id, data=data, raw=raw, current=current)
 
 
-def tariff_delete_from_partner(*, partner_id: int, country_code: str, party_id: str, tariff_id: str) -> None:
+def tariff_delete_from_partner(*, partner_id: int, country_code: str, party_id: str, tariff_id: str, data=None) -> None:
     """Remove a partner's Tariff (mod_tariffs.asciidoc, DELETE Method). Raises ``ObjectNotFound`` if we hold none.
 
     Connectors of the partner's locations that still reference it are left as the CPO sent them: the spec makes
     unlinking them the CPO's job, and a connector's tariff id we cannot resolve simply shows no price.
     """
-    if (country_code.upper(), party_id.upper()) not in _partner_parties(partner_id):
-        raise InvalidInput(f"{country_code}/{party_id} is not one of the partner's registered roles")
+    check_partner_party(partner_id, country_code, party_id, role=OWNER_ROLE)
     with transaction.atomic():
         tariff = tariff_get(country_code=country_code, party_id=party_id, tariff_id=tariff_id, own=False)
         if tariff is None:
@@ -166,33 +157,29 @@ def tariff_delete_from_partner(*, partner_id: int, country_code: str, party_id: 
         tariff.delete()
 
 
+def _validate(item) -> dict:
+    try:
+        return validate_tariff(item)
+    except DrfValidationError as exc:
+        raise InvalidInput("; ".join(flatten_errors(exc.detail))) from None
+
+
 def tariffs_ingest_page(*, partner_id: int, objects: list) -> dict:
     """The pull engine's ingest callback (``roaming.ocpi.pull``): validate and store one page of a partner's
-    Tariffs (Sender GET list). One bad tariff is reported and skipped, never sinks the page."""
-    parties = _partner_parties(partner_id)
-    accepted, ignored, rejected = 0, 0, []
-    for index, item in enumerate(objects):
-        label = item.get("id") if isinstance(item, Mapping) and item.get("id") else f"#{index}"
-        try:
-            data = validate_tariff(item)
-        except DrfValidationError as exc:
-            rejected.append(f"tariff {label}: {'; '.join(flatten_errors(exc.detail))}")
-            continue
-        if (data["country_code"], data["party_id"]) not in parties:
-            rejected.append(
-                f"tariff {label}: {data['country_code']}/{data['party_id']} is not one of the partner's roles"
-            )
-            continue
-        try:
-            result = tariff_put_from_partner(partner_id=partner_id, data=data, raw=item)
-        except InvalidInput as exc:
-            rejected.append(f"tariff {label}: {exc.message}")
-            continue
-        if result.ignored:
-            ignored += 1
-        else:
-            accepted += 1
-    return {"accepted": accepted, "ignored": ignored, "rejected": rejected}
+    Tariffs (Sender GET list) on the kit's rules. One bad tariff is reported and skipped, never sinks the page;
+    an unchanged one counts as ignored."""
+    unchanged = 0
+
+    def write(items) -> None:
+        nonlocal unchanged
+        for data, raw, current in items:
+            if _store(partner_id=partner_id, data=data, raw=raw, current=current).ignored:
+                unchanged += 1
+
+    report = ingest_page(
+        partner_id=partner_id, objects=objects, role=OWNER_ROLE, validate=_validate, lock=_lock_tariffs, write=write
+    )
+    return {**report, "accepted": report["accepted"] - unchanged, "ignored": report["ignored"] + unchanged}
 
 
 # --- own (CPO side) ---------------------------------------------------------------------------------------------

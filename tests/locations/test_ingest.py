@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from roaming.locations.models import EVSE, Connector, Location
-from roaming.locations.services.receive import locations_ingest_page
+from roaming.locations.services.ingest import locations_ingest_page
 from tests.locations.conftest import example
 from tests.locations.factories import location_with_evses
 from tests.partners.factories import registered_partner_with_token
@@ -47,7 +47,8 @@ def test_a_page_is_created_then_updated(partner_id):
     assert locations_ingest_page(partner_id=partner_id, objects=objects)["accepted"] == 3
     renamed = Location.objects.get(location_id="P0")
     assert renamed.name == "Renamed"
-    assert renamed.evses.count() == 1
+    # the EVSE left out is kept, as REMOVED (mod_locations.asciidoc: EVSEs are never deleted)
+    assert sorted(renamed.evses.values_list("status", flat=True)) == ["AVAILABLE", "REMOVED"]
     assert renamed.raw == objects[0]
 
 
@@ -63,7 +64,7 @@ def test_bad_objects_are_reported_and_the_rest_is_stored(partner_id):
     assert result["ignored"] == 0
     assert result["rejected"] == [
         "[1] 'P1': evses[0].connectors[1].max_voltage: This field is required.",
-        "[2] 'P2': country_code/party_id NL/TNM is not one of the partner's roles",
+        "[2] 'P2': country_code/party_id NL/TNM is not one of the partner's roles as CPO",
         "[4]: Invalid data. Expected a dictionary, but got str.",
     ]
     assert sorted(Location.objects.values_list("location_id", flat=True)) == ["P0", "P3"]
@@ -127,15 +128,16 @@ def test_an_empty_page(partner_id):
 
 def test_queries_do_not_grow_with_the_page(partner_id, django_assert_max_num_queries):
     locations_ingest_page(partner_id=partner_id, objects=page(5, prefix="OLD"))
-    # roles, lock+Locations, EVSEs, Connectors, upsert Locations, delete/upsert EVSEs and Connectors, transaction
+    # roles, lock+Locations, EVSEs, Connectors, upsert Locations, mark REMOVED/upsert EVSEs, delete/upsert Connectors
     mixed = page(50, prefix="NEW") + page(5, prefix="OLD", last_updated="2024-06-01T00:00:00Z")
     for location in mixed[-5:]:
-        location["evses"] = location["evses"][:1]  # EVSEs and Connectors to delete as well
+        location["evses"] = location["evses"][:1]  # EVSEs to mark REMOVED as well
 
     with django_assert_max_num_queries(12):
         result = locations_ingest_page(partner_id=partner_id, objects=mixed)
 
     assert result == {"accepted": 55, "ignored": 0, "rejected": []}
     assert Location.objects.count() == 55
-    assert EVSE.objects.count() == 50 * 2 + 5
-    assert Connector.objects.count() == 50 * 3 + 5 * 2
+    assert EVSE.objects.count() == 55 * 2
+    assert EVSE.objects.filter(status="REMOVED").count() == 5
+    assert Connector.objects.count() == 55 * 3

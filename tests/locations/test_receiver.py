@@ -68,7 +68,8 @@ def test_get_returns_what_was_put(push, loc1):
 
 
 def test_put_replaces_the_whole_object(push, loc1):
-    """Omitted optional members revert to empty; EVSEs and Connectors no longer sent are gone."""
+    """Omitted optional members revert to empty; Connectors no longer sent are gone; an EVSE no longer sent is kept
+    with status REMOVED (mod_locations.asciidoc: EVSEs are never deleted, sessions and CDRs refer to them)."""
     body = copy.deepcopy(loc1)
     del body["name"]
     del body["operator"]
@@ -78,9 +79,18 @@ def test_put_replaces_the_whole_object(push, loc1):
 
     assert push("PUT", "BE/BEC/LOC1", body).status_code == 200
 
-    assert normalise(stored()) == normalise(body)
-    assert list(EVSE.objects.values_list("uid", flat=True)) == ["3256"]
-    assert list(Connector.objects.values_list("connector_id", flat=True)) == ["2"]
+    held = stored()
+    assert normalise({**held, "evses": held["evses"][:1]}) == normalise(body)
+    removed = EVSE.objects.get(uid="3257")
+    assert (removed.status, removed.last_updated) == ("REMOVED", LATER_DT)
+    assert held["evses"][1]["status"] == "REMOVED"
+    assert list(EVSE.objects.order_by("uid").values_list("uid", flat=True)) == ["3256", "3257"]
+    assert list(Connector.objects.filter(evse__uid="3256").values_list("connector_id", flat=True)) == ["2"]
+
+    # sent again, it is back with the status the CPO gives it
+    body["evses"].append({**loc1["evses"][1], "last_updated": LATER})
+    assert push("PUT", "BE/BEC/LOC1", body).status_code == 200
+    assert EVSE.objects.get(uid="3257").status == loc1["evses"][1]["status"]
 
 
 def test_put_keeps_rows_and_stored_spelling_of_ids(push, loc1):

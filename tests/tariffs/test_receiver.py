@@ -100,7 +100,7 @@ def test_url_ids_must_match_body_ids(client, cpo, path, field):
         assert response.status_code == 201
     else:
         assert response.json()["status_code"] == 2001
-        assert response.json()["status_message"] == "id: 'T1' does not match 'OTHER' in the URL"
+        assert response.json()["status_message"] == "id: 'T1' does not match the tariff_id 'OTHER' in the URL"
         assert not Tariff.objects.exists()
 
 
@@ -109,7 +109,7 @@ def test_body_party_must_match_url_party(client):
     body = tariff_payload(party_id="XYZ")
     response = put(client, token, "DE/CPO/T1", body)
     assert response.json()["status_code"] == 2001
-    assert response.json()["status_message"] == "party_id: 'XYZ' does not match 'CPO' in the URL"
+    assert response.json()["status_message"] == "party_id: 'XYZ' does not match the party_id 'CPO' in the URL"
 
 
 def test_ids_missing_from_the_body_are_taken_from_the_url(client, cpo):

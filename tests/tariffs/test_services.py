@@ -94,9 +94,9 @@ def test_ingest_page_reports_accepted_ignored_rejected(cpo):
     )
     assert report["accepted"] == 1 and report["ignored"] == 1
     assert report["rejected"] == [
-        "tariff BAD: elements[0].price_components[0].price: a number is required",
-        "tariff ELSE: DE/XYZ is not one of the partner's roles",
-        "tariff #4: expected a Tariff object",
+        "[2] 'BAD': elements[0].price_components[0].price: a number is required",
+        "[3] 'ELSE': country_code/party_id DE/XYZ is not one of the partner's roles as CPO",
+        "[4]: expected a Tariff object",
     ]
     assert sorted(Tariff.objects.values_list("tariff_id", flat=True)) == ["NEW", "OLD"]
 

@@ -11,7 +11,8 @@ from roaming.locations import selectors
 from roaming.locations.ocpi import serializers
 from roaming.locations.ocpi.render import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
 from roaming.locations.services import receive
-from roaming.ocpi.exceptions import InvalidParameters, NotFound, UnknownLocation
+from roaming.ocpi.exceptions import NotFound, UnknownLocation
+from roaming.ocpi.kit.views import PartnerObjectReceiverView
 from roaming.ocpi.views import OcpiListView, OcpiView
 
 
@@ -21,11 +22,6 @@ class LocationsView(OcpiView):
     ocpi_module = "locations"
     #: True: our own Locations (Sender); False: Locations partners sent us (Receiver)
     own = True
-
-    def handle_exception(self, exc):
-        if isinstance(exc, receive.LocationNotFound):
-            exc = UnknownLocation(exc.message)
-        return super().handle_exception(exc)
 
     def get_location(self, country_code: str, party_id: str, location_id: str, *, with_evses: bool = True):
         location = selectors.location_get(
@@ -92,74 +88,38 @@ class ConnectorSenderDetailView(_SenderObjectView):
 # --- Receiver (eMSP) --------------------------------------------------------------------------------------------
 
 
-_HTTP_STATUS = {receive.WriteOutcome.CREATED: 201, receive.WriteOutcome.UPDATED: 200, receive.WriteOutcome.IGNORED: 200}
+class _LocationReceiverView(PartnerObjectReceiverView):
+    ocpi_module = "locations"
+    body_has_party = False
+    keep_raw = ()
+    errors = {selectors.LocationNotFound: UnknownLocation}
 
 
-class _ReceiverView(LocationsView):
-    own = False
-
-    def body(self) -> dict:
-        data = self.request.data
-        if isinstance(data, list) and len(data) == 1:  # a single object wrapped in a list: be lenient
-            data = data[0]
-        if not isinstance(data, dict):
-            raise InvalidParameters("request body: a JSON object is required")
-        return data
-
-    def push(self, service, serializer_class, *, country_code: str, party_id: str, raw: bool = False, **ids):
-        """Check the party, validate the body, call the receive ``service`` with the URL's ids, answer."""
-        country_code, party_id = self.check_party(country_code, party_id)
-        body = self.body()
-        serializer = serializer_class(data=body)
-        serializer.is_valid(raise_exception=True)
-        extra = {"raw": body} if raw else {}
-        outcome = service(
-            partner_id=self.caller.partner_id,
-            country_code=country_code,
-            party_id=party_id,
-            data=serializer.validated_data,
-            **ids,
-            **extra,
-        )
-        # PUT/PATCH replies carry no data (transport_and_format errata: "send no data where none is defined").
-        message = "Ignored: last_updated is older than the stored object" if outcome == "ignored" else None
-        return self.ok(status_message=message, http_status=_HTTP_STATUS[outcome])
+class LocationReceiverView(_LocationReceiverView):
+    body_has_party = True
+    body_ids = {"location_id": "id"}
+    keep_raw = ("PUT",)
+    not_found = UnknownLocation
+    object_name = "Location"
+    selector = staticmethod(selectors.location_received)
+    render = staticmethod(location_to_ocpi)
+    serializers = {"PUT": serializers.LocationSerializer, "PATCH": serializers.LocationPatchSerializer}
+    services = {"PUT": receive.location_put_from_partner, "PATCH": receive.location_patch_from_partner}
 
 
-class LocationReceiverView(_ReceiverView):
-    def get(self, request, country_code: str, party_id: str, location_id: str):
-        country_code, party_id = self.check_party(country_code, party_id)
-        return self.ok(location_to_ocpi(self.get_location(country_code, party_id, location_id)))
-
-    def put(self, request, **kwargs):
-        return self.push(receive.location_put_from_partner, serializers.LocationSerializer, raw=True, **kwargs)
-
-    def patch(self, request, **kwargs):
-        return self.push(receive.location_patch_from_partner, serializers.LocationPatchSerializer, **kwargs)
+class EvseReceiverView(_LocationReceiverView):
+    body_ids = {"evse_uid": "uid"}
+    object_name = "EVSE"
+    selector = staticmethod(selectors.evse_received)
+    render = staticmethod(evse_to_ocpi)
+    serializers = {"PUT": serializers.EvseSerializer, "PATCH": serializers.EvsePatchSerializer}
+    services = {"PUT": receive.evse_put_from_partner, "PATCH": receive.evse_patch_from_partner}
 
 
-class EvseReceiverView(_ReceiverView):
-    def get(self, request, country_code: str, party_id: str, location_id: str, evse_uid: str):
-        country_code, party_id = self.check_party(country_code, party_id)
-        location = self.get_location(country_code, party_id, location_id, with_evses=False)
-        return self.ok(evse_to_ocpi(self.get_evse(location, evse_uid)))
-
-    def put(self, request, **kwargs):
-        return self.push(receive.evse_put_from_partner, serializers.EvseSerializer, **kwargs)
-
-    def patch(self, request, **kwargs):
-        return self.push(receive.evse_patch_from_partner, serializers.EvsePatchSerializer, **kwargs)
-
-
-class ConnectorReceiverView(_ReceiverView):
-    def get(self, request, country_code: str, party_id: str, location_id: str, evse_uid: str, connector_id: str):
-        country_code, party_id = self.check_party(country_code, party_id)
-        location = self.get_location(country_code, party_id, location_id, with_evses=False)
-        evse = self.get_evse(location, evse_uid)
-        return self.ok(connector_to_ocpi(self.get_connector(evse, connector_id)))
-
-    def put(self, request, **kwargs):
-        return self.push(receive.connector_put_from_partner, serializers.ConnectorSerializer, **kwargs)
-
-    def patch(self, request, **kwargs):
-        return self.push(receive.connector_patch_from_partner, serializers.ConnectorPatchSerializer, **kwargs)
+class ConnectorReceiverView(_LocationReceiverView):
+    body_ids = {"connector_id": "id"}
+    object_name = "Connector"
+    selector = staticmethod(selectors.connector_received)
+    render = staticmethod(connector_to_ocpi)
+    serializers = {"PUT": serializers.ConnectorSerializer, "PATCH": serializers.ConnectorPatchSerializer}
+    services = {"PUT": receive.connector_put_from_partner, "PATCH": receive.connector_patch_from_partner}

@@ -1,0 +1,192 @@
+"""Receive-side rules of partner-owned objects, shared by every module (transport_and_format.asciidoc, "Client
+Owned Object Push"; each module's "Receiver Interface" and "GET List").
+
+* one write outcome type (``WriteOutcome``) and result (``ReceiveResult``) the receiver view turns into HTTP;
+* the party rule by role: a partner writes only under a country_code/party_id of one of its roles that owns the
+  module (CPO for locations/tariffs/sessions/cdrs, eMSP for tokens) (``partner_parties``, ``check_partner_party``);
+* lock the stored rows first (``lock_objects``: one query, pk order so concurrent writers cannot deadlock),
+  refuse writes to our own objects (``refuse_own``), acknowledge and ignore a copy older than what we hold
+  (``is_stale``), keep the payload as sent (``storable``);
+* ``ingest_page``: the pull engine's page of a partner's objects on the same rules, validated object by object and
+  written in one batch.
+
+Services built on this raise domain errors (``roaming.core.exceptions``), never DRF exceptions, and import no
+serializers: validation is passed in as a callable.
+"""
+
+import enum
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Upper
+
+from roaming.core.exceptions import InvalidInput
+from roaming.ocpi.renderers import dumps
+
+Key = tuple[str, str, str]
+
+
+class WriteOutcome(enum.StrEnum):
+    """What a receive did; the receiver view answers CREATED with 201, the others with 200."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"  # identical to what we hold: acknowledged, nothing rewritten
+    STALE = "stale"  # last_updated older than what we hold: acknowledged, not applied
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    """A write outcome and the stored object (``None`` where a service does not return it)."""
+
+    outcome: WriteOutcome
+    obj: Any = None
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == WriteOutcome.CREATED
+
+    @property
+    def ignored(self) -> bool:
+        return self.outcome in (WriteOutcome.UNCHANGED, WriteOutcome.STALE)
+
+
+def object_key(country_code: str, party_id: str, object_id: str) -> Key:
+    """The CiString key of a partner object: all three parts upper-cased."""
+    return country_code.upper(), party_id.upper(), object_id.upper()
+
+
+def partner_parties(partner_id: int, role: str) -> set[tuple[str, str]]:
+    """The (country_code, party_id) pairs of ``partner_id``'s roles ``role`` (e.g. "CPO"), upper-cased."""
+    partner_model = apps.get_model(settings.OCPI_PARTNER_MODEL)
+    rows = partner_model.objects.filter(pk=partner_id, roles__role=role).values_list(
+        "roles__country_code", "roles__party_id"
+    )
+    return {(cc.upper(), pid.upper()) for cc, pid in rows}
+
+
+def check_partner_party(partner_id: int, country_code: str, party_id: str, *, role: str) -> None:
+    """Refuse (``InvalidInput``) an object under a party that is none of the partner's ``role`` roles."""
+    if (country_code.upper(), party_id.upper()) not in partner_parties(partner_id, role):
+        raise InvalidInput(
+            f"{country_code}/{party_id} is not one of the partner's registered roles as {role}",
+            field="country_code/party_id",
+        )
+
+
+def lock_objects(queryset: models.QuerySet, keys: Iterable[Key], *, id_field: str) -> dict[Key, Any]:
+    """Lock (``SELECT ... FOR UPDATE``) and return the stored rows of ``keys`` in one query, by upper-cased key.
+    Rows are locked in pk order so two concurrent writers of overlapping pages cannot deadlock."""
+    by_party: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for country_code, party_id, object_id in keys:
+        by_party[(country_code, party_id)].add(object_id)
+    if not by_party:
+        return {}
+    condition = Q()
+    for (country_code, party_id), ids in by_party.items():
+        condition |= Q(country_code=country_code, party_id=party_id, kit_id_upper__in=sorted(ids))
+    rows = queryset.annotate(kit_id_upper=Upper(id_field)).filter(condition).order_by("pk").select_for_update()
+    found: dict[Key, Any] = {}
+    for row in rows:
+        found.setdefault((row.country_code, row.party_id, row.kit_id_upper), row)
+    return found
+
+
+def refuse_own(obj, *, what: str = "object") -> None:
+    """A partner never writes one of our own objects (reachable only if it registered our country_code/party_id)."""
+    if obj is not None and obj.source_partner_id is None:
+        raise InvalidInput(f"{what} '{obj.object_id}' belongs to this platform, not to you", field="id")
+
+
+def is_stale(obj, data: Mapping) -> bool:
+    """An update older than what we hold is acknowledged and ignored: a late or repeated delivery must never undo a
+    newer state. An equal ``last_updated`` is applied (the owner may correct without a new timestamp)."""
+    return obj is not None and data["last_updated"] < obj.last_updated
+
+
+def storable(raw: Any) -> Any:
+    """The partner's payload made storable in jsonb: Decimals become numbers, NUL characters (which PostgreSQL's
+    jsonb cannot hold) are dropped."""
+    if raw is None:
+        return None
+    blob = dumps(raw)
+    if b"\\u0000" in blob:
+        blob = blob.replace(b"\\u0000", b"")
+    return orjson.loads(blob)
+
+
+@dataclass
+class IngestReport:
+    """What ``ingest_page`` did with a page, in the pull engine's report shape (``as_dict``)."""
+
+    accepted: int = 0
+    ignored: int = 0
+    rejected: list[str] | None = None
+
+    def as_dict(self) -> dict:
+        return {"accepted": self.accepted, "ignored": self.ignored, "rejected": self.rejected or []}
+
+
+def ingest_page(
+    *,
+    partner_id: int,
+    objects: list,
+    role: str,
+    validate: Callable[[Any], dict],
+    lock: Callable[[Iterable[Key]], dict[Key, Any]],
+    write: Callable[[list[tuple[dict, Any, Any]]], None],
+    label: str = "",
+) -> dict:
+    """Validate and store one page a partner's Sender returned (the pull engine's ``ingest`` callback).
+
+    ``validate(obj)`` returns validated data or raises ``InvalidInput`` with the message naming the field; each
+    object is validated on its own, so one bad object is reported and skipped, never sinks the page. An object under
+    none of the partner's ``role`` parties is rejected; of two copies in one page the newer wins; one older than
+    what we hold is ignored; one of our own objects is refused. ``lock(keys)`` locks and returns what we hold,
+    ``write([(data, raw, current), ...])`` writes the rest in the same transaction, in as few queries as it can.
+    Returns ``{"accepted": n, "ignored": n, "rejected": [messages]}``.
+    """
+    parties = partner_parties(partner_id, role)
+    report = IngestReport(rejected=[])
+    valid: dict[Key, tuple[dict, Any]] = {}
+    for index, obj in enumerate(objects):
+        name = f"{label}[{index}] {obj.get('id')!r}" if isinstance(obj, dict) else f"{label}[{index}]"
+        try:
+            data = validate(obj)
+        except InvalidInput as exc:
+            report.rejected.append(f"{name}: {exc.message}")
+            continue
+        if (data["country_code"], data["party_id"]) not in parties:
+            report.rejected.append(
+                f"{name}: country_code/party_id {data['country_code']}/{data['party_id']} is not one of the "
+                f"partner's roles as {role}"
+            )
+            continue
+        key = object_key(data["country_code"], data["party_id"], data["id"])
+        if key in valid:
+            report.ignored += 1
+            if data["last_updated"] < valid[key][0]["last_updated"]:
+                continue
+        valid[key] = (data, obj)
+    items = []
+    with transaction.atomic():
+        held = lock(list(valid))
+        for key, (data, raw) in valid.items():
+            current = held.get(key)
+            if current is not None and current.source_partner_id is None:
+                report.rejected.append(f"{data['id']!r}: belongs to this platform, not to the partner")
+            elif is_stale(current, data):
+                report.ignored += 1
+            else:
+                items.append((data, raw, current))
+        if items:
+            write(items)
+    report.accepted = len(items)
+    return report.as_dict()
