@@ -59,10 +59,11 @@ def test_repeated_identical_post_is_success_storing_nothing(client, cpo, django_
     body = {**corrected_example(), "id": "12345"}
     with django_assert_max_num_queries(12):
         again = post(client, token, body)
-    assert again.status_code == 200 and again.json()["status_code"] == 1000
+    # The kit answers a repeated delivery like the first one: the CPO gets its Location again.
+    assert again.status_code == 201 and again.json()["status_code"] == 1000
     assert again["Location"] == first["Location"]
-    assert "nothing stored" in again.json()["status_message"]
     assert Cdr.objects.count() == 1
+    assert list(Cdr.objects.get().events.values_list("kind", flat=True)) == [EventKind.RECEIVED]
 
 
 def test_different_cdr_under_a_held_id_is_refused_and_logged(client, cpo, caplog):
@@ -81,8 +82,9 @@ def test_different_cdr_under_a_held_id_is_refused_and_logged(client, cpo, caplog
 def test_cdr_under_a_party_the_caller_does_not_own_is_refused(client, cpo):
     _, token = cpo
     response = post(client, token, cdr_payload(party_id="XXX"))
+    assert response.status_code == 404
     assert response.json()["status_code"] == 2001
-    assert "BE/XXX is not one of your registered CPO roles" in response.json()["status_message"]
+    assert "BE/XXX is not one of your registered roles as CPO" in response.json()["status_message"]
     assert not Cdr.objects.exists()
 
 

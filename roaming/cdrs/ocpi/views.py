@@ -1,10 +1,11 @@
-"""CDRs module endpoints (mod_cdrs.asciidoc, "Interfaces and Endpoints").
+"""CDRs module endpoints (mod_cdrs.asciidoc, "Interfaces and Endpoints"), on the partner-object kit.
 
 * Sender (our CPO): ``GET {cdrs}`` — our CDRs for the calling eMSP's tokens only, paginated with
   ``date_from``/``date_to`` on ``last_updated`` (the creation time: CDRs never change).
 * Receiver (our eMSP): ``POST {cdrs}`` stores a CPO's CDR and answers 201 with the ``Location`` of the stored CDR;
   ``GET {cdrs}/{country_code}/{party_id}/{cdr_id}`` is that URL ("No structure defined. This is open to the eMSP").
-  PUT, PATCH and DELETE are n/a: CDRs cannot be replaced, updated or removed.
+  PUT, PATCH and DELETE are n/a: CDRs cannot be replaced, updated or removed (405).
+  A CDR that breaks the spec is answered 2001 naming the problems, as the kit does, and kept in the quarantine.
 """
 
 from collections.abc import Mapping
@@ -15,16 +16,10 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 from roaming.cdrs import selectors, services
 from roaming.cdrs.ocpi.render import cdr_to_ocpi
 from roaming.cdrs.ocpi.serializers import validate_cdr
-from roaming.ocpi import registry
-from roaming.ocpi.exceptions import InvalidParameters, NotFound, flatten_errors
-from roaming.ocpi.views import OcpiListView, OcpiView
+from roaming.ocpi.exceptions import InvalidParameters, flatten_errors
+from roaming.ocpi.kit.views import PartnerCollectionReceiverView, PartnerObjectReceiverView
+from roaming.ocpi.views import OcpiListView
 from roaming.tariffs.ocpi.render import jsonable
-
-
-def stored_cdr_url(cdr) -> str:
-    """Where a CPO reads back the CDR it posted (the ``Location`` header)."""
-    base = registry.endpoint_url("2.2.1", "cdrs", "RECEIVER")
-    return f"{base}/{cdr.country_code}/{cdr.party_id}/{quote(cdr.cdr_id, safe='')}"
 
 
 class CdrSenderListView(OcpiListView):
@@ -37,36 +32,28 @@ class CdrSenderListView(OcpiListView):
         return [cdr_to_ocpi(cdr) for cdr in items]
 
 
-class CdrReceiverView(OcpiView):
+class CdrReceiverObjectView(PartnerObjectReceiverView):
     ocpi_module = "cdrs"
+    object_name = "CDR"
+    selector = staticmethod(selectors.cdr_get_received)
+    render = staticmethod(cdr_to_ocpi)
+
+
+class CdrReceiverView(PartnerCollectionReceiverView):
+    ocpi_module = "cdrs"
+    serializers = {"POST": validate_cdr}
+    services = {"POST": services.cdr_receive_from_partner}
+
+    def object_path(self, obj) -> str:
+        return f"{obj.country_code}/{obj.party_id}/{quote(obj.cdr_id, safe='')}"
 
     def post(self, request):
-        body = request.data
-        if isinstance(body, list) and len(body) == 1:  # a single object wrapped in a list: parse leniently
-            body = body[0]
-        if not isinstance(body, Mapping):
-            raise InvalidParameters("The request body must be a CDR object")
-        raw = jsonable(body)
         try:
-            data = validate_cdr(body)
+            return super().post(request)
         except DrfValidationError as exc:
             problems = flatten_errors(exc.detail)
-            # Kept (committed) before we answer: finance reviews it, the CPO's corrected resend releases it.
-            services.cdr_quarantine(partner_id=self.caller.partner_id, raw=raw, problems=problems)
+            sent = request.data[0] if isinstance(request.data, list) and len(request.data) == 1 else request.data
+            if isinstance(sent, Mapping):
+                # Kept (committed) before we answer: finance reviews it, the CPO's corrected resend releases it.
+                services.cdr_quarantine(partner_id=self.caller.partner_id, raw=jsonable(sent), problems=problems)
             raise InvalidParameters("; ".join(problems))
-        result = services.cdr_receive_from_partner(partner_id=self.caller.partner_id, data=data, raw=raw)
-        headers = {"Location": stored_cdr_url(result.cdr)}
-        if result.created:
-            return self.ok(http_status=201, headers=headers)
-        return self.ok(headers=headers, status_message="CDR already received; nothing stored")
-
-
-class CdrReceiverObjectView(OcpiView):
-    ocpi_module = "cdrs"
-
-    def get(self, request, country_code, party_id, cdr_id):
-        country_code, party_id = self.check_party(country_code, party_id)
-        cdr = selectors.cdr_get_received(country_code=country_code, party_id=party_id, cdr_id=cdr_id)
-        if cdr is None:
-            raise NotFound(f"Unknown CDR {country_code}/{party_id}/{cdr_id}")
-        return self.ok(cdr_to_ocpi(cdr))

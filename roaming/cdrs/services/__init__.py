@@ -11,8 +11,6 @@ from roaming.cdrs.services.credit import (
 )
 from roaming.cdrs.services.pricecheck import PriceCheckResult, cdr_price_check
 from roaming.cdrs.services.receive import (
-    CdrReceiveResult,
-    ReceiveOutcome,
     cdr_quarantine,
     cdr_receive_from_partner,
     cdr_store,
@@ -23,10 +21,8 @@ from roaming.cdrs.services.receive import (
 from roaming.cdrs.services.review import cdr_dispute_open, cdr_dispute_resolve, review_status
 
 __all__ = [
-    "CdrReceiveResult",
     "Correction",
     "PriceCheckResult",
-    "ReceiveOutcome",
     "cdr_create_own",
     "cdr_credit",
     "cdr_delivery_confirmed",

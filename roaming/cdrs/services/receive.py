@@ -12,8 +12,6 @@
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,38 +24,14 @@ from roaming.cdrs.ocpi.serializers import validate_cdr
 from roaming.cdrs.services.pricecheck import cdr_price_check
 from roaming.core.exceptions import InvalidInput, ObjectNotFound, StateConflict
 from roaming.ocpi.exceptions import flatten_errors
-from roaming.partners.models import PartnerRole
+from roaming.ocpi.kit.receive import ReceiveResult, WriteOutcome, check_partner_party
 from roaming.tariffs.ocpi.render import jsonable
 
 logger = logging.getLogger("roaming.cdrs")
 
 
-class ReceiveOutcome(StrEnum):
-    CREATED = "created"
-    UNCHANGED = "unchanged"  # the same CDR again: acknowledged, nothing stored
-
-
-@dataclass(frozen=True)
-class CdrReceiveResult:
-    cdr: Cdr
-    outcome: ReceiveOutcome
-
-    @property
-    def created(self) -> bool:
-        return self.outcome == ReceiveOutcome.CREATED
-
-
-def _cpo_parties(partner_id: int) -> set[tuple[str, str]]:
-    rows = PartnerRole.objects.filter(partner_id=partner_id, role="CPO").values_list("country_code", "party_id")
-    return {(cc.upper(), pid.upper()) for cc, pid in rows}
-
-
 def _check_party(partner_id: int, fields: Mapping) -> None:
-    if (fields["country_code"], fields["party_id"]) not in _cpo_parties(partner_id):
-        raise InvalidInput(
-            f"{fields['country_code']}/{fields['party_id']} is not one of your registered CPO roles",
-            field="country_code/party_id",
-        )
+    check_partner_party(partner_id, fields["country_code"], fields["party_id"], role="CPO")
 
 
 def _held(fields: Mapping, *, lock: bool = False) -> Cdr | None:
@@ -118,13 +92,15 @@ def cdr_store(
     return cdr
 
 
-def cdr_receive_from_partner(*, partner_id: int, data: Mapping, raw=None) -> CdrReceiveResult:
-    """Store a CDR a CPO partner POSTed (validated by ``validate_cdr``), or acknowledge the one we hold.
+def cdr_receive_from_partner(*, partner_id: int, data: Mapping, raw=None, **_url) -> ReceiveResult:
+    """Store a CDR a CPO partner POSTed (validated by ``validate_cdr``): ``CREATED``, or ``UNCHANGED`` for the very
+    CDR we hold (``ReceiveResult.obj`` is the stored CDR either way; the kit's POST service signature).
 
     Raises ``InvalidInput`` for a party that is none of the partner's CPO roles, or a different CDR under a held id.
     A held quarantine entry of the same id is released (the corrected resend)."""
     fields = cdr_fields(data)
     _check_party(partner_id, fields)
+    raw = jsonable(raw) if raw is not None else None
     with transaction.atomic():
         held = _held(fields, lock=True)
         if held is None:
@@ -145,9 +121,9 @@ def cdr_receive_from_partner(*, partner_id: int, data: Mapping, raw=None) -> Cdr
                 ).update(status=QuarantineStatus.RELEASED, stored_cdr=cdr, resolved_at=timezone.now())
                 if released:
                     logger.info("CDR %s released %s quarantined copies", cdr, released)
-                return CdrReceiveResult(cdr, ReceiveOutcome.CREATED)
+                return ReceiveResult(WriteOutcome.CREATED, cdr)
         if _same(held, fields):
-            return CdrReceiveResult(held, ReceiveOutcome.UNCHANGED)
+            return ReceiveResult(WriteOutcome.UNCHANGED, held)
     logger.warning("partner %s sent a different CDR under the held id %s: refused", partner_id, held)
     raise InvalidInput(
         f"a different CDR is already stored under {held.country_code}/{held.party_id}/{held.cdr_id}; "
@@ -250,5 +226,5 @@ def cdrs_ingest_page(*, partner_id: int, objects: list) -> dict:
             rejected.append(f"[{index}] {exc.field + ': ' if exc.field else ''}{exc.message}")
         else:
             accepted += result.created
-            ignored += not result.created
+            ignored += result.ignored
     return {"accepted": accepted, "ignored": ignored, "rejected": rejected}
