@@ -120,7 +120,7 @@ def price_comparison_rows(report: Mapping | None) -> list[dict]:
                 diff = (difference or {}).get(part)
                 rows.append(
                     {
-                        "field": f"{name} ({part.replace('_', '. ')})",
+                        "field": f"{name} ({'excl. VAT' if part == 'excl_vat' else 'incl. VAT'})",
                         "cdr": (theirs or {}).get(part),
                         "ours": ours.get(part),
                         "difference": diff,

@@ -1,6 +1,9 @@
 """CDRs are immutable once stored (mod_cdrs.asciidoc, Flow and Lifecycle): the database refuses an UPDATE that
 changes any OCPI column of ``cdrs_cdr`` and any DELETE, whatever code (or person) issues it. Our bookkeeping
-columns (review, price check, delivery receipt, links) stay writable. PostgreSQL and SQLite (``make run``)."""
+columns (review, price check, delivery receipt, links) stay writable.
+
+SQLite (``make run``, a demo) gets the UPDATE guard only: Django's ``flush`` empties SQLite tables with DELETE (not
+TRUNCATE, which PostgreSQL's row triggers do not see), and a demo database must stay resettable."""
 
 from django.db import migrations
 
@@ -39,8 +42,6 @@ SQLITE = [
     f"""CREATE TRIGGER cdrs_cdr_immutable_update BEFORE UPDATE ON cdrs_cdr
     WHEN {" OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in COLUMNS)}
     BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;""",
-    """CREATE TRIGGER cdrs_cdr_immutable_delete BEFORE DELETE ON cdrs_cdr
-    BEGIN SELECT RAISE(ABORT, 'A CDR is never deleted: credit it instead'); END;""",
 ]
 SQLITE_DROP = ["DROP TRIGGER IF EXISTS cdrs_cdr_immutable_update", "DROP TRIGGER IF EXISTS cdrs_cdr_immutable_delete"]
 
