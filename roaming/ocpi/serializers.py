@@ -17,7 +17,9 @@ import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.fields import SkipField, get_error_detail
 
 from roaming.ocpi import choices
 from roaming.ocpi.datetimes import format_datetime
@@ -203,13 +205,70 @@ def _optional(field_class, *args, **kwargs):
 # --- base classes -----------------------------------------------------------------------------------------------
 
 
+# Field classes whose get_value(dict) is ``dict.get(field_name, empty)`` for JSON input (they differ for HTML forms).
+_PLAIN_GET_VALUE = {
+    serializers.Field.get_value,
+    serializers.ListField.get_value,
+    serializers.DictField.get_value,
+    serializers.ListSerializer.get_value,
+    serializers.Serializer.get_value,
+}
+
+
 class OcpiObjectSerializer(serializers.Serializer):
-    """Drops ``null`` members before validation: in OCPI an optional field set to null is the same as absent."""
+    """Drops ``null`` members before validation: in OCPI an optional field set to null is the same as absent.
+
+    ``to_internal_value`` is DRF's own loop (same fields, same order, same ``validate_<field>`` hooks, same errors)
+    with the per-object work it repeats done once per serializer instance: a pull validates 50,000 Locations of
+    ~100 fields each with one instance, and DRF's generic loop was half the ingest time (bench/bench_locations.py).
+    """
+
+    def _plan(self) -> list[tuple]:
+        plan = self.__dict__.get("_ocpi_plan")
+        if plan is None:
+            plan = [
+                (
+                    field,
+                    field.field_name,
+                    getattr(self, f"validate_{field.field_name}", None),
+                    field.source_attrs[0] if len(field.source_attrs) == 1 else None,
+                    type(field).get_value in _PLAIN_GET_VALUE,
+                )
+                for field in self._writable_fields
+            ]
+            self.__dict__["_ocpi_plan"] = plan
+        return plan
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            data = {key: value for key, value in data.items() if value is not None}
-        return super().to_internal_value(data)
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # DRF's "Invalid data. Expected a dictionary" error
+        data = {key: value for key, value in data.items() if value is not None}
+        ret, errors = {}, {}
+        for field, name, validate_method, source, plain in self._plan():
+            primitive = data.get(name, serializers.empty) if plain else field.get_value(data)
+            try:
+                value = field.run_validation(primitive)
+                if validate_method is not None:
+                    value = validate_method(value)
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+            except DjangoValidationError as exc:
+                errors[name] = get_error_detail(exc)
+            except SkipField:
+                pass
+            else:
+                if source is not None:
+                    ret[source] = value
+                else:
+                    self.set_value(ret, field.source_attrs, value)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return ret
+
+    def run_validators(self, value):
+        # DRF builds a dict of read-only defaults for every object before running no validators at all.
+        if self.validators:
+            super().run_validators(value)
 
 
 class JsonClassSerializer(OcpiObjectSerializer):

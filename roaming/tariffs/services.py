@@ -98,9 +98,10 @@ def _lock_tariffs(keys) -> dict:
 
 def _store(*, partner_id: int, data: Mapping, raw, current: Tariff | None) -> ReceiveResult:
     """Write a validated, current (not stale, not ours) partner Tariff over ``current``, inside the caller's
-    transaction. An identical copy from the same partner is not rewritten (``UNCHANGED``)."""
+    transaction; ``raw`` is already ``storable``. An identical copy from the same partner is not rewritten
+    (``UNCHANGED``)."""
     fields = _fields(data)
-    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": storable(raw)}
+    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": raw}
     if current is None:
         with transaction.atomic():  # savepoint: a concurrent PUT may create the same tariff first
             tariff = Tariff.objects.create(
@@ -125,6 +126,7 @@ def tariff_put_from_partner(*, partner_id: int, data: Mapping, raw=None, **url_i
     """
     country_code, party_id, tariff_id = data["country_code"], data["party_id"], data["id"]
     check_partner_party(partner_id, country_code, party_id, role=OWNER_ROLE)
+    raw = storable(raw)
     key = object_key(country_code, party_id, tariff_id)
     with transaction.atomic():
         current = _lock_tariffs([key]).get(key)

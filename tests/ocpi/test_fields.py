@@ -211,3 +211,11 @@ def test_an_unencoded_plus_offset_in_a_query_string_is_understood():
 
     # "?date_from=2024-01-01T10:00:00+02:00" unencoded reaches us with a space for the "+".
     assert parse_datetime("2024-01-01T10:00:00 02:00") == datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+01:00"])
+def test_datetime_field_refuses_instants_outside_the_range_of_dates(value):
+    """Found by the interface suite's fuzz test: these raised OverflowError, a 5xx on any Receiver."""
+    with pytest.raises(serializers.ValidationError) as caught:
+        OcpiDateTimeField().to_internal_value(value)
+    assert "outside the supported range of dates" in str(caught.value.detail[0])

@@ -12,5 +12,6 @@ urlpatterns = [
     path("ocpi/test/locations", views.LocationsModuleView.as_view()),
     path("ocpi/test/parties/<str:country_code>/<str:party_id>", views.PartyView.as_view()),
     path("ocpi/test/events", views.EventListView.as_view()),
+    path("ocpi/test/collection", views._tariff_collection_view().as_view()),
     *ocpi_urlpatterns,
 ]

@@ -135,3 +135,30 @@ class EventListView(OcpiListView):
 
     def serialize(self, items: list) -> list:
         return [item.message for item in items]
+
+
+# --- the kit's POST to a collection (CDRs' shape), exercised over Tariff rows -----------------------------------
+
+
+def _tariff_post(*, partner_id, country_code, party_id, data, raw):
+    """A CDR-like rule: an id is written once; the same content again is acknowledged, other content refused."""
+    from roaming.core.exceptions import InvalidInput
+    from roaming.ocpi.kit.receive import storable
+    from roaming.tariffs import selectors, services
+
+    held = selectors.tariff_received(country_code=country_code, party_id=party_id, tariff_id=data["id"])
+    if held is not None and held.raw != storable(raw):
+        raise InvalidInput(f"'{data['id']}' is already held with other content", field="id")
+    return services.tariff_put_from_partner(partner_id=partner_id, data=data, raw=raw)
+
+
+def _tariff_collection_view():
+    from roaming.ocpi.kit.views import PartnerCollectionReceiverView
+    from roaming.tariffs.ocpi.serializers import validate_tariff
+
+    class TariffCollectionView(PartnerCollectionReceiverView):
+        ocpi_module = "tariffs"
+        serializers = {"POST": validate_tariff}
+        services = {"POST": _tariff_post}
+
+    return TariffCollectionView

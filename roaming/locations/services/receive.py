@@ -226,14 +226,15 @@ def _upsert_connectors(rows: list[Connector]) -> None:
 
 def write_locations(items: list[tuple[dict, Any, Location | None]], *, partner_id: int) -> None:
     """Create or replace complete Locations with their EVSEs and Connectors: a constant number of queries for any
-    number of Locations (upserts by unique key, deletes of what is no longer sent by pk)."""
+    number of Locations (upserts by unique key, removals by pk). ``items`` are (validated data, ``storable`` raw
+    payload, the locked Location or None)."""
     now = timezone.now()
     rows = []
     for data, raw, current in items:
         values = _values(data, _LOCATION_FIELDS, partial=False)
         if current is not None:
             values["location_id"] = current.location_id  # CiString: keep the spelling we hold
-        rows.append(Location(**values, source_partner_id=partner_id, received_at=now, raw=storable(raw)))
+        rows.append(Location(**values, source_partner_id=partner_id, received_at=now, raw=raw))
     Location.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=_LOCATION_KEY, update_fields=_LOCATION_UPDATE_FIELDS
     )
@@ -287,7 +288,7 @@ def location_put_from_partner(
         refuse_own(current, what="Location")
         if is_stale(current, data):
             return WriteOutcome.STALE
-        write_locations([(data, raw, current)], partner_id=partner_id)
+        write_locations([(data, storable(raw), current)], partner_id=partner_id)
     return WriteOutcome.CREATED if current is None else WriteOutcome.UPDATED
 
 

@@ -113,10 +113,14 @@ def is_stale(obj, data: Mapping) -> bool:
 
 def storable(raw: Any) -> Any:
     """The partner's payload made storable in jsonb: Decimals become numbers, NUL characters (which PostgreSQL's
-    jsonb cannot hold) are dropped."""
+    jsonb cannot hold) are dropped. A payload nested too deep to serialise (no OCPI object comes near) is refused
+    with ``InvalidInput``, before anything is written."""
     if raw is None:
         return None
-    blob = dumps(raw)
+    try:
+        blob = dumps(raw)
+    except TypeError as exc:  # orjson: "Recursion limit reached" past 255 levels
+        raise InvalidInput(f"request body: cannot be stored ({exc})") from None
     if b"\\u0000" in blob:
         blob = blob.replace(b"\\u0000", b"")
     return orjson.loads(blob)
@@ -147,11 +151,11 @@ def ingest_page(
     """Validate and store one page a partner's Sender returned (the pull engine's ``ingest`` callback).
 
     ``validate(obj)`` returns validated data or raises ``InvalidInput`` with the message naming the field; each
-    object is validated on its own, so one bad object is reported and skipped, never sinks the page. An object under
-    none of the partner's ``role`` parties is rejected; of two copies in one page the newer wins; one older than
-    what we hold is ignored; one of our own objects is refused. ``lock(keys)`` locks and returns what we hold,
-    ``write([(data, raw, current), ...])`` writes the rest in the same transaction, in as few queries as it can.
-    Returns ``{"accepted": n, "ignored": n, "rejected": [messages]}``.
+    object is validated on its own, so one bad object is reported and skipped, never sinks the page. An object
+    under none of the partner's ``role`` parties is rejected; of two copies in one page the newer wins; one older
+    than what we hold is ignored; one of our own objects is refused. ``lock(keys)`` locks and returns what we hold;
+    ``write([(data, raw, current), ...])`` (``raw`` already ``storable``) writes the rest in the same transaction,
+    in as few queries as it can. Returns ``{"accepted": n, "ignored": n, "rejected": [messages]}``.
     """
     parties = partner_parties(partner_id, role)
     report = IngestReport(rejected=[])
@@ -160,6 +164,7 @@ def ingest_page(
         name = f"{label}[{index}] {obj.get('id')!r}" if isinstance(obj, dict) else f"{label}[{index}]"
         try:
             data = validate(obj)
+            obj = storable(obj)
         except InvalidInput as exc:
             report.rejected.append(f"{name}: {exc.message}")
             continue
