@@ -219,3 +219,23 @@ def test_cdr_without_any_tariff_is_stored_unchecked(client, cpo):
     cdr = Cdr.objects.get()
     assert cdr.price_check == PriceCheck.UNCHECKED
     assert cdr.review_status == ReviewStatus.OK
+
+
+def test_nul_characters_in_a_refused_cdr_are_quarantined_without_them(client, cpo):
+    """Found by the interface fuzz test: the problem message quoted a NUL, which jsonb cannot hold (500)."""
+    _, token = cpo
+    body = cdr_payload(last_updated="bad\x00date")
+    response = post(client, token, body)
+    assert (response.status_code, response.json()["status_code"]) == (200, 2001)
+    entry = QuarantinedCdr.objects.get()
+    assert "\x00" not in entry.problems[0] and entry.raw["last_updated"] == "baddate"
+
+
+def test_a_payload_nested_too_deep_to_keep_is_refused_not_crashed(client, cpo):
+    """Found by the interface fuzz test: an unknown member nested 300 deep could not be stored as raw (500)."""
+    _, token = cpo
+    text = dumps(cdr_payload()).decode()[:-1] + ', "x": ' + "[" * 300 + "]" * 300 + "}"  # parseable, past orjson 255
+    response = client.post(BASE, data=text, content_type="application/json", **auth(token))
+    assert (response.status_code, response.json()["status_code"]) == (200, 2001)
+    assert "cannot be stored" in response.json()["status_message"]
+    assert not Cdr.objects.exists()

@@ -16,10 +16,11 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 from roaming.cdrs import selectors, services
 from roaming.cdrs.ocpi.render import cdr_to_ocpi
 from roaming.cdrs.ocpi.serializers import validate_cdr
+from roaming.core.exceptions import InvalidInput
 from roaming.ocpi.exceptions import InvalidParameters, flatten_errors
+from roaming.ocpi.kit.receive import storable
 from roaming.ocpi.kit.views import PartnerCollectionReceiverView, PartnerObjectReceiverView
 from roaming.ocpi.views import OcpiListView
-from roaming.tariffs.ocpi.render import jsonable
 
 
 class CdrSenderListView(OcpiListView):
@@ -54,6 +55,11 @@ class CdrReceiverView(PartnerCollectionReceiverView):
             problems = flatten_errors(exc.detail)
             sent = request.data[0] if isinstance(request.data, list) and len(request.data) == 1 else request.data
             if isinstance(sent, Mapping):
-                # Kept (committed) before we answer: finance reviews it, the CPO's corrected resend releases it.
-                services.cdr_quarantine(partner_id=self.caller.partner_id, raw=jsonable(sent), problems=problems)
+                try:
+                    raw = storable(sent)
+                except InvalidInput as unstorable:
+                    problems.append(unstorable.message)
+                else:
+                    # Kept (committed) before we answer: finance reviews it, the CPO's corrected resend releases it.
+                    services.cdr_quarantine(partner_id=self.caller.partner_id, raw=raw, problems=problems)
             raise InvalidParameters("; ".join(problems))

@@ -24,8 +24,7 @@ from roaming.cdrs.ocpi.serializers import validate_cdr
 from roaming.cdrs.services.pricecheck import cdr_price_check
 from roaming.core.exceptions import InvalidInput, ObjectNotFound, StateConflict
 from roaming.ocpi.exceptions import flatten_errors
-from roaming.ocpi.kit.receive import ReceiveResult, WriteOutcome, check_partner_party
-from roaming.tariffs.ocpi.render import jsonable
+from roaming.ocpi.kit.receive import ReceiveResult, WriteOutcome, check_partner_party, storable
 
 logger = logging.getLogger("roaming.cdrs")
 
@@ -100,7 +99,7 @@ def cdr_receive_from_partner(*, partner_id: int, data: Mapping, raw=None, **_url
     A held quarantine entry of the same id is released (the corrected resend)."""
     fields = cdr_fields(data)
     _check_party(partner_id, fields)
-    raw = jsonable(raw) if raw is not None else None
+    raw = storable(raw)
     with transaction.atomic():
         held = _held(fields, lock=True)
         if held is None:
@@ -143,7 +142,9 @@ def _text(raw, key: str, limit: int, *, upper: bool = False) -> str:
 
 
 def cdr_quarantine(*, partner_id: int, raw, problems: list[str]) -> QuarantinedCdr:
-    """Keep a refused CDR with its problems (committed on return). The same payload again updates nothing."""
+    """Keep a refused CDR (``raw`` made storable, ``roaming.ocpi.kit.receive.storable``) with its problems, committed
+    on return. The same payload again updates nothing."""
+    problems = [problem.replace("\x00", "") for problem in problems]  # jsonb cannot hold NUL (messages quote values)
     with transaction.atomic():
         entry = QuarantinedCdr.objects.filter(partner_id=partner_id, status=QuarantineStatus.HELD, raw=raw).first()
         if entry is not None:
@@ -215,8 +216,8 @@ def cdrs_ingest_page(*, partner_id: int, objects: list) -> dict:
     down), on the POST's rules: stored once, the same CDR again ignored, a spec-breaking one quarantined."""
     accepted, ignored, rejected = 0, 0, []
     for index, item in enumerate(objects):
-        raw = jsonable(item)
         try:
+            raw = storable(item)
             result = cdr_receive_from_partner(partner_id=partner_id, data=validate_cdr(item), raw=raw)
         except DrfValidationError as exc:
             problems = flatten_errors(exc.detail)
