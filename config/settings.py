@@ -218,3 +218,19 @@ OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)
 CDR_PRICE_TOLERANCE = Decimal(env.str("CDR_PRICE_TOLERANCE", default="0.01"))
 # Who answers "which partners receive pushes, with which client?": the partners app.
 OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"
+
+# --- Tokens (roaming.tokens) ----------------------------------------------------------------------------------
+# How long our CPO side waits for an eMSP's real-time authorization before falling back (ALLOWED_OFFLINE: cache).
+TOKENS_REALTIME_TIMEOUT = env.float("TOKENS_REALTIME_TIMEOUT", default=2.0)
+# Our eMSP's authorization rule chain (roaming.tokens.services.authorize documents the hook).
+TOKENS_AUTHORIZATION_RULES = env.list(
+    "TOKENS_AUTHORIZATION_RULES", default=["roaming.tokens.services.authorize.rule_token_valid"]
+)
+
+# --- Sessions (roaming.sessions) ------------------------------------------------------------------------------
+# Meter updates of one session within this many seconds become one PATCH to the eMSP (status changes go at once).
+SESSIONS_PATCH_INTERVAL_SECONDS = env.int("SESSIONS_PATCH_INTERVAL_SECONDS", default=60)
+# Currency of a session whose connector has no tariff.
+SESSIONS_DEFAULT_CURRENCY = env.str("SESSIONS_DEFAULT_CURRENCY", default="EUR")
+# Who hands an eMSP's charging preferences to our CSMS (roaming.sessions.adapters documents the interface).
+SESSIONS_CSMS_ADAPTER = env.str("SESSIONS_CSMS_ADAPTER", default="roaming.sessions.adapters.LoggingCsmsAdapter")

@@ -23,5 +23,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("roaming.locations.api.urls")),
+    path("api/v1/", include("roaming.tokens.api.urls")),
+    path("api/v1/", include("roaming.sessions.api.urls")),
     path("", include("roaming.ocpi.urls")),
 ]

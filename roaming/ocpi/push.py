@@ -21,7 +21,7 @@ delivers them in order per object, and a periodic task re-queues whatever is due
 import logging
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -72,19 +72,23 @@ def push_enqueue(
     body: dict | None,
     version: str = "2.2.1",
     after_keys: tuple[str, ...] = (),
-    partner_ids: Iterable[int] | None = None,
+    partner_ids: list[int] | None = None,
+    not_before=None,
 ) -> int:
     """Write one outbox message per receiving partner and schedule delivery after commit; return how many.
 
     Call it inside the transaction that changes the data, so the change and its pushes commit together.
-    ``partner_ids`` limits the fan-out to those of the module's receivers.
+    ``partner_ids`` narrows the fan-out to those receivers (a session goes only to the eMSP owning its token);
+    ``not_before`` delays delivery (coalescing of frequent updates).
     """
     item = PushItem(object_key, method, path, body, tuple(after_keys))
-    return push_enqueue_many(module=module, items=[item], version=version, partner_ids=partner_ids)
+    return push_enqueue_many(
+        module=module, items=[item], version=version, partner_ids=partner_ids, not_before=not_before
+    )
 
 
 def push_enqueue_many(
-    *, module: str, items: list[PushItem], version: str = "2.2.1", partner_ids: Iterable[int] | None = None
+    *, module: str, items: list[PushItem], version: str = "2.2.1", partner_ids: list[int] | None = None, not_before=None
 ) -> int:
     """``push_enqueue`` for many changes at once (imports, bulk tariff assignment): the receivers are looked up once
     and every message is written in one bulk insert."""
@@ -95,7 +99,7 @@ def push_enqueue_many(
     partner_ids = receivers
     if not partner_ids:
         return 0
-    now = timezone.now()
+    now = max(timezone.now(), not_before) if not_before else timezone.now()
     messages = OutboxMessage.objects.bulk_create(
         [
             OutboxMessage(
@@ -115,15 +119,54 @@ def push_enqueue_many(
         batch_size=1000,
     )
     keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
-
-    def schedule():
-        from roaming.ocpi.tasks import outbox_deliver_task
-
-        for partner_id, object_key in keys:
-            outbox_deliver_task.delay(partner_id, module, object_key)
-
-    transaction.on_commit(schedule)
+    transaction.on_commit(lambda: _schedule(module, keys, at=now))
     return len(messages)
+
+
+#: above this many objects in one change, deliveries are scheduled in batches (one broker message per batch):
+#: a 100,000-card import would otherwise spend minutes publishing 100,000 task messages
+SCHEDULE_BATCH_ABOVE = 50
+SCHEDULE_BATCH_SIZE = 500
+
+
+def _schedule(module: str, keys: list[tuple[int, str]], at=None) -> None:
+    from roaming.ocpi.tasks import outbox_deliver_batch_task
+
+    if len(keys) <= SCHEDULE_BATCH_ABOVE or (at and at > timezone.now()):
+        for partner_id, object_key in keys:
+            push_schedule(partner_id, module, object_key, at=at)
+        return
+    by_partner: dict[int, list[str]] = {}
+    for partner_id, object_key in keys:
+        by_partner.setdefault(partner_id, []).append(object_key)
+    for partner_id, object_keys in by_partner.items():
+        for start in range(0, len(object_keys), SCHEDULE_BATCH_SIZE):
+            outbox_deliver_batch_task.delay(partner_id, module, object_keys[start : start + SCHEDULE_BATCH_SIZE])
+
+
+def push_schedule(partner_id: int, module: str, object_key: str, *, at=None) -> None:
+    """Ask a worker to deliver one object's pending messages, at ``at`` when that is in the future (in-process mode
+    runs tasks at once, so a delayed message waits for the periodic re-queue there)."""
+    from config.celery import app
+    from roaming.ocpi.tasks import outbox_deliver_task
+
+    delay = (at - timezone.now()).total_seconds() if at else 0.0
+    if delay > 0 and app.conf.task_always_eager:
+        return
+    if delay > 0:
+        outbox_deliver_task.apply_async((partner_id, module, object_key), countdown=delay)
+    else:
+        outbox_deliver_task.delay(partner_id, module, object_key)
+
+
+#: module -> callable(message) run when a PATCH fails for good (a module may re-synchronise the whole object)
+_patch_failure_handlers: dict = {}
+
+
+def register_patch_failure_handler(module: str, handler) -> None:
+    """transport_and_format.asciidoc (PATCH): "if a PATCH fails, the sender should GET the object and, if
+    missing, PUT it". A module registers what to do; the engine calls it outside any transaction."""
+    _patch_failure_handlers[module] = handler
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -229,6 +272,9 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
         message.status = OutboxMessage.Status.FAILED
         message.save()
         logger.warning("push %s failed for good: %s", message.pk, exc.message)
+        handler = _patch_failure_handlers.get(message.module) if message.method == "PATCH" else None
+        if handler is not None:
+            handler(message)
         return True
     message.status = OutboxMessage.Status.DELIVERED
     message.delivered_at = timezone.now()

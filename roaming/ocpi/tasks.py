@@ -23,6 +23,18 @@ def outbox_deliver_task(self, partner_id: int, module: str, object_key: str) -> 
     return outcome
 
 
+@shared_task(name="ocpi.outbox_deliver_batch", ignore_result=True)
+def outbox_deliver_batch_task(partner_id: int, module: str, object_keys: list[str]) -> str:
+    """Deliver pending pushes of many objects to one partner (bulk changes), each object in order. An object
+    another worker is delivering gets its own task shortly after, as ``outbox_deliver_task`` would retry."""
+    locked = 0
+    for object_key in object_keys:
+        if outbox_deliver(partner_id, module, object_key) == "locked":
+            locked += 1
+            outbox_deliver_task.apply_async((partner_id, module, object_key), countdown=1)
+    return f"{len(object_keys)} objects, {locked} handed back"
+
+
 @shared_task(name="ocpi.outbox_requeue_due", ignore_result=True)
 def outbox_requeue_due_task() -> int:
     """Re-queue every object with a due pending push (scheduled every minute)."""

@@ -208,3 +208,27 @@ def test_a_message_waits_for_earlier_pushes_of_the_objects_it_names(stub_server,
     outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
     outbox_deliver(receiver.pk, "locations", "NL/EXA/T1")
     assert [r.method for r in stub_server.requests] == ["PUT", "PUT", "DELETE"]
+
+
+def test_a_bulk_change_schedules_deliveries_in_batches(
+    stub_server, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A 100,000-card import must not publish 100,000 broker messages: above a threshold, one task per batch of
+    objects delivers each object in order, as the single-object task does."""
+    from roaming.ocpi import push, tasks
+
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/L0", (200, envelope()))
+    for i in range(1, 120):
+        stub_server.route("PUT", f"/ocpi/2.2.1/emsp/locations/NL/EXA/L{i}", (200, envelope()))
+    published = []
+    for task in (tasks.outbox_deliver_task, tasks.outbox_deliver_batch_task):
+        original = task.delay
+        monkeypatch.setattr(task, "delay", lambda *a, _o=original, _t=task: (published.append(_t.name), _o(*a))[1])
+    items = [push.PushItem(f"NL/EXA/L{i}", "PUT", f"NL/EXA/L{i}", {"id": f"L{i}"}) for i in range(120)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        push.push_enqueue_many(module="locations", items=items)
+
+    assert published == ["ocpi.outbox_deliver_batch"]  # 120 objects, batches of 500
+    assert OutboxMessage.objects.filter(status="delivered").count() == 120
+    assert len(stub_server.requests) == 120

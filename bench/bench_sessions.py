@@ -1,0 +1,323 @@
+"""Sessions at scale: the CPO ingesting CSMS meter updates, and the eMSP receiving session pushes, over HTTP.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/roaming REDIS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/python bench/bench_sessions.py [--sessions 1000] [--updates 20] [--puts 10000] [--patches 100000]
+
+It starts the two-instance pair of the end-to-end tests (CPO NL/CPO and eMSP DE/MSP, own databases), registers
+them through the real handshake, gives the CPO one charger per session (all priced by one tariff) and the eMSP's
+tokens in its cache, then prints next to each target (issue 12, "Speed"):
+
+* ``cpo meter updates``: ``--sessions`` sessions started through ``POST /api/v1/sessions``, then ``--updates``
+  rounds of ``POST /api/v1/sessions/{tx}/meter_values`` (one per session per round, each re-priced live and its
+  push enqueued, coalesced), from ``--clients`` concurrent keep-alive clients: updates/s (target >= 500/s), and the
+  PATCH messages written to the outbox / delivered to the eMSP (coalescing: without it, one per update);
+* ``emsp receiver PUT`` / ``PATCH``: ``--puts`` new sessions PUT, then ``--patches`` PATCHes (kWh, cost, one
+  charging period appended each) spread over them, on the eMSP's Sender-facing Receiver with the CPO's credentials
+  token: requests/s (target >= 500/s).
+
+Servers are gunicorn with ``--workers``/``--threads`` on loopback, persistent database connections, next to the
+pair's own; the load generator is asyncio in this process, on the same two cores: figures are a lower bound.
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.harness import BIN, Instance, Pair, free_port, register  # noqa: E402
+
+TARGET = 500
+CSV_HEADER = (
+    "internal_id,evse_id,location_id,location_name,address,city,postal_code,country,latitude,longitude,"
+    "connector_id,standard,format,power_type,max_voltage,max_amperage,time_zone\n"
+)
+TARIFF = {
+    "id": "BENCH",
+    "currency": "EUR",
+    "elements": [{"price_components": [{"type": "ENERGY", "price": "0.30", "vat": "21.0", "step_size": 1}]}],
+}
+
+
+def write_chargers(path: Path, n: int) -> None:
+    with path.open("w") as out:
+        out.write(CSV_HEADER)
+        for i in range(n):
+            out.write(
+                f"B-{i:05d},NL*CPO*E9{i:05d},LOC-B-{i // 10:04d},Bench {i // 10},Benchstraat 1,Utrecht,3511AB,NL,"
+                f"52.08842,5.10798,1,IEC_62196_T2,SOCKET,AC_3_PHASE,230,32,Europe/Amsterdam\n"
+            )
+
+
+def start_server(instance: Instance, workers: int, threads: int, workdir: Path) -> tuple[subprocess.Popen, str]:
+    import requests
+
+    port = free_port()
+    env = {**instance.env, "DATABASE_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING"}
+    log = open(workdir / f"bench-{instance.name}.log", "ab")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--threads", str(threads), "--control-socket", str(workdir / f"bench-{instance.name}.ctl"),
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                return proc, base
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"bench server for {instance.name} did not come up")
+
+
+def request_bytes(method: str, path: str, headers: dict, body: dict) -> bytes:
+    raw = json.dumps(body).encode()
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    lines += ["Content-Type: application/json", f"Content-Length: {len(raw)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + raw
+
+
+async def _client(host: str, port: int, queue, statuses: dict) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        for raw in queue:
+            writer.write(raw)
+            await writer.drain()
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            body = await reader.readexactly(length)
+            if status >= 400 or (b'"status_code":' in body and b'"status_code":1000' not in body):
+                statuses["errors"] += 1
+                statuses.setdefault("first_error", body[:300])
+            statuses["done"] += 1
+    finally:
+        writer.close()
+
+
+def send_all(base: str, requests_: list[bytes], clients: int) -> tuple[float, dict]:
+    """Send every request once, over ``clients`` keep-alive connections pulling from one shared iterator (so the
+    order across connections is roughly the list's); returns (requests/s, counts)."""
+    host, port = base.removeprefix("http://").split(":")
+    shared = iter(requests_)
+    statuses = {"done": 0, "errors": 0}
+
+    async def run():
+        await asyncio.gather(*(_client(host, int(port), shared, statuses) for _ in range(clients)))
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    return len(requests_) / (time.perf_counter() - started), statuses
+
+
+def verdict(rate: float) -> str:
+    return "ok" if rate >= TARGET else "BELOW TARGET"
+
+
+def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
+    chargers = workdir / "chargers.csv"
+    write_chargers(chargers, args.sessions)
+    cpo.manage("import_chargers", str(chargers), timeout=600)
+    cpo.shell(
+        "from django.utils import timezone\n"
+        "from roaming.locations.models import Connector\n"
+        "from roaming.partners.models import PartnerRole\n"
+        "from roaming.tariffs.services import tariff_save_own, tariff_assign_to_connectors\n"
+        "from roaming.tokens.models import Token\n"
+        f"t = tariff_save_own(data={json.dumps(TARIFF)})\n"
+        "tariff_assign_to_connectors(tariff=t,"
+        " connectors=Connector.objects.filter(evse__internal_id__startswith='B-'))\n"
+        "partner = PartnerRole.objects.get(country_code='DE', party_id='MSP', role='EMSP').partner\n"
+        "Token.objects.bulk_create([Token(country_code='DE', party_id='MSP', uid=f'BT{i:05d}', type='RFID',"
+        " contract_id=f'DE-MSP-C{i:08d}', issuer='MSP', last_updated=timezone.now(), source_partner=partner)"
+        f" for i in range({args.sessions})])\n"
+    )
+    key = cpo.shell_json(
+        "import json\nfrom django.contrib.auth.models import User\n"
+        "from rest_framework.authtoken.models import Token\n"
+        "u, _ = User.objects.get_or_create(username='bench', defaults={'is_staff': True})\n"
+        "print(json.dumps(Token.objects.get_or_create(user=u)[0].key))"
+    )
+    proc, base = start_server(cpo, args.workers, args.threads, workdir)
+    try:
+        headers = {"Authorization": f"Token {key}"}
+        start = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
+        starts = [
+            request_bytes(
+                "POST",
+                "/api/v1/sessions",
+                headers,
+                {
+                    "transaction_id": f"BTX{i:05d}",
+                    "token_uid": f"BT{i:05d}",
+                    "charger_id": f"B-{i:05d}",
+                    "connector_id": "1",
+                    "start_date_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "meter_start": 0,
+                },
+            )
+            for i in range(args.sessions)
+        ]
+        rate, counts = send_all(base, starts, args.clients)
+        print(f"cpo session starts           {rate:8.0f} req/s  ({counts['errors']} errors)", flush=True)
+        updates = [
+            request_bytes(
+                "POST",
+                f"/api/v1/sessions/BTX{i:05d}/meter_values",
+                headers,
+                {
+                    "timestamp": (start + timedelta(minutes=5 * r)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "energy_wh": 900 * r,
+                    "power_w": 11000,
+                    "current_a": 16,
+                },
+            )
+            for r in range(1, args.updates + 1)
+            for i in range(args.sessions)
+        ]
+        rate, counts = send_all(base, updates, args.clients)
+        print(
+            f"cpo meter updates            {rate:8.0f} updates/s  target >= {TARGET}: {verdict(rate)}"
+            f"  ({len(updates)} updates, {counts['errors']} errors)",
+            flush=True,
+        )
+        if counts["errors"]:
+            print("  first error:", counts.get("first_error"))
+        time.sleep(args.settle)
+        written, delivered = cpo.query(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'delivered') FROM ocpi_outboxmessage "
+            "WHERE module = 'sessions' AND method = 'PATCH'"
+        )[0]
+        puts = cpo.query("SELECT count(*) FROM ocpi_outboxmessage WHERE module = 'sessions' AND method = 'PUT'")[0][0]
+        print(
+            f"cpo pushes                   {puts} PUTs; {written} PATCHes for {len(updates)} updates "
+            f"({written / len(updates):.2f} per update), {delivered} delivered after {args.settle:.0f} s "
+            f"(coalesced ones wait for the {60} s interval)",
+            flush=True,
+        )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def session_body(i: int, at: datetime) -> dict:
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "country_code": "NL",
+        "party_id": "CPO",
+        "id": f"S{i:06d}",
+        "start_date_time": stamp,
+        "kwh": 0,
+        "cdr_token": {
+            "country_code": "DE",
+            "party_id": "MSP",
+            "uid": f"U{i:06d}",
+            "type": "RFID",
+            "contract_id": f"DE-MSP-C{i:08d}",
+        },
+        "auth_method": "WHITELIST",
+        "location_id": "LOC1",
+        "evse_uid": "E1",
+        "connector_id": "1",
+        "currency": "EUR",
+        "status": "ACTIVE",
+        "last_updated": stamp,
+    }
+
+
+def bench_emsp(emsp: Instance, token: str, args, workdir: Path) -> None:
+    proc, base = start_server(emsp, args.workers, args.threads, workdir)
+    try:
+        headers = {"Authorization": "Token " + base64.b64encode(token.encode()).decode()}
+        at = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+        path = "/ocpi/2.2.1/emsp/sessions/NL/CPO/S{:06d}"
+        puts = [request_bytes("PUT", path.format(i), headers, session_body(i, at)) for i in range(args.puts)]
+        rate, counts = send_all(base, puts, args.clients)
+        print(
+            f"emsp receiver PUT            {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
+            f"  ({len(puts)} PUTs, {counts['errors']} errors)",
+            flush=True,
+        )
+        patches = []
+        for n in range(args.patches):
+            i, round_ = n % args.puts, n // args.puts + 1
+            stamp = (at + timedelta(minutes=round_)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            body = {
+                "kwh": round_,
+                "total_cost": {"excl_vat": round_ * 0.3, "incl_vat": round(round_ * 0.363, 4)},
+                "charging_periods": [{"start_date_time": stamp, "dimensions": [{"type": "ENERGY", "volume": 1}]}],
+                "last_updated": stamp,
+            }
+            patches.append(request_bytes("PATCH", path.format(i), headers, body))
+        rate, counts = send_all(base, patches, args.clients)
+        print(
+            f"emsp receiver PATCH          {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
+            f"  ({len(patches)} PATCHes, {counts['errors']} errors)",
+            flush=True,
+        )
+        if counts["errors"]:
+            print("  first error:", counts.get("first_error"))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--updates", type=int, default=20)
+    parser.add_argument("--puts", type=int, default=10_000)
+    parser.add_argument("--patches", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--settle", type=float, default=10, help="seconds to let the worker push before counting")
+    parser.add_argument("--skip", choices=["cpo", "emsp"], help="run only the other half")
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/roaming")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    pair = Pair(database_url, redis_url)
+    pair.start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-sessions-"))
+    try:
+        register(pair.emsp, pair.cpo)
+        print(f"gunicorn --workers {args.workers} --threads {args.threads}, {args.clients} clients", flush=True)
+        if args.skip != "cpo":
+            bench_cpo(pair.cpo, args, workdir)
+        if args.skip != "emsp":
+            # The token the eMSP accepts from the CPO is the one the CPO holds for calling it.
+            token = (
+                pair.cpo.shell(
+                    "from roaming.partners.models import Partner\n"
+                    "print(Partner.objects.get(status='registered').their_token)"
+                )
+                .strip()
+                .splitlines()[-1]
+            )
+            pair.emsp.stop_process("worker")  # nothing to do there; leave the cores to the web server
+            bench_emsp(pair.emsp, token, args, workdir)
+    finally:
+        pair.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Sessions CSMS API: our CSMS reports charges (start, meter values, status changes, stop), keyed on its own
+transaction id. Same conventions as the charger API (staff tokens, DRF errors: 400 naming the field, 404)."""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from roaming.locations.api.views import CsmsAPIView
+from roaming.sessions.api import serializers as s
+from roaming.sessions.services import csms
+
+TAG = "sessions"
+ERROR_400 = OpenApiResponse(description="Invalid body or reading: field -> messages; nothing was changed")
+ERROR_404 = OpenApiResponse(description="No session with this transaction id")
+START_EXAMPLE = {
+    "transaction_id": "TX-1001",
+    "token_uid": "12345678905880",
+    "token_type": "RFID",
+    "charger_id": "CP-0001",
+    "connector_id": "1",
+    "start_date_time": "2025-01-31T12:00:00Z",
+    "meter_start": 1000,
+    "authorization_reference": "A1B2C3",
+}
+
+
+def _answer(result, created_status=status.HTTP_200_OK):
+    body = s.SessionReadSerializer(result.session).data
+    headers = {"X-Outcome": result.outcome.value}
+    code = created_status if result.outcome == csms.Outcome.CREATED else status.HTTP_200_OK
+    return Response(body, status=code, headers=headers)
+
+
+class SessionStartCsmsView(CsmsAPIView):
+    @extend_schema(
+        tags=[TAG],
+        summary="Start a session",
+        description=(
+            "Creates the OCPI Session for the CSMS transaction and PUTs it to the eMSP owning the token (looked up "
+            "in the token cache). Repeating the call returns the session already made (200). The session is "
+            "priced live with the connector's tariff at start."
+        ),
+        request=s.SessionStartSerializer,
+        responses={201: s.SessionReadSerializer, 200: s.SessionReadSerializer, 400: ERROR_400},
+        examples=[OpenApiExample("Start", value=START_EXAMPLE, request_only=True)],
+    )
+    def post(self, request):
+        serializer = s.SessionStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        result = csms.session_start_from_csms(transaction_id=data.pop("transaction_id"), data=data)
+        return _answer(result, status.HTTP_201_CREATED)
+
+
+class SessionCsmsView(CsmsAPIView):
+    @extend_schema(tags=[TAG], summary="Get a session", responses={200: s.SessionReadSerializer, 404: ERROR_404})
+    def get(self, request, transaction_id: str):
+        return Response(s.SessionReadSerializer(csms.session_get_own(transaction_id=transaction_id)).data)
+
+
+class SessionMeterValuesCsmsView(CsmsAPIView):
+    @extend_schema(
+        tags=[TAG],
+        summary="Report meter values",
+        description=(
+            "Cumulative energy (Wh), with power (W) and current (A) where known. A reading at or before the last "
+            "one held (duplicate, out of order) is ignored; energy going backwards is refused (400 `energy_wh`). "
+            "Updates reach the eMSP coalesced: at most one PATCH per interval (SESSIONS_PATCH_INTERVAL_SECONDS)."
+        ),
+        request=s.MeterValuesSerializer,
+        responses={200: s.SessionReadSerializer, 400: ERROR_400, 404: ERROR_404},
+        examples=[
+            OpenApiExample(
+                "Reading",
+                value={"timestamp": "2025-01-31T12:05:00Z", "energy_wh": 1900, "power_w": 11000, "current_a": 16},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request, transaction_id: str):
+        serializer = s.MeterValuesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = csms.session_meter_values_from_csms(
+            transaction_id=transaction_id, readings=serializer.validated_data["readings"]
+        )
+        return _answer(result)
+
+
+class SessionStatusCsmsView(CsmsAPIView):
+    @extend_schema(
+        tags=[TAG],
+        summary="Report a status change",
+        description="Sent to the eMSP at once. An older change than the last one applied is ignored.",
+        request=s.SessionStatusSerializer,
+        responses={200: s.SessionReadSerializer, 400: ERROR_400, 404: ERROR_404},
+    )
+    def post(self, request, transaction_id: str):
+        serializer = s.SessionStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = csms.session_status_from_csms(
+            transaction_id=transaction_id,
+            status=serializer.validated_data["status"],
+            at=serializer.validated_data.get("timestamp"),
+        )
+        return _answer(result)
+
+
+class SessionStopCsmsView(CsmsAPIView):
+    @extend_schema(
+        tags=[TAG],
+        summary="Stop a session",
+        description="Final reading and end time; the session becomes COMPLETED. Repeating the call changes nothing.",
+        request=s.SessionStopSerializer,
+        responses={200: s.SessionReadSerializer, 400: ERROR_400, 404: ERROR_404},
+    )
+    def post(self, request, transaction_id: str):
+        serializer = s.SessionStopSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = csms.session_stop_from_csms(transaction_id=transaction_id, **serializer.validated_data)
+        return _answer(result)

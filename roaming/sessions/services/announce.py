@@ -1,0 +1,186 @@
+"""Pushing our sessions to the eMSP that owns the token (mod_sessions.asciidoc, "Flow and Lifecycle").
+
+* PUT when the session is created (or when what the eMSP holds can no longer be patched, see below);
+* PATCH on every change, through the outbox; **coalesced**: meter updates within
+  ``SESSIONS_PATCH_INTERVAL_SECONDS`` (default 60, the spec's cadence advice: "enough for driver feedback, not
+  excessive") are merged into one PATCH that is not yet due; a status change goes at once (and carries whatever
+  was waiting);
+* a PATCH appends ``charging_periods``, so a PATCH carries only periods closed since the last push
+  (``announced_periods``); should closed periods ever differ from what was announced, a PUT replaces the whole;
+* a PATCH the eMSP refuses or never acknowledges is followed by a GET and a PUT of the whole session
+  (transport_and_format.asciidoc, PATCH: "GET the object and, if missing, PUT it"), see ``session_resync``.
+
+Only the owning eMSP receives the session: another eMSP must never learn where a competitor's driver charges.
+"""
+
+import datetime as dt
+import json
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from roaming.ocpi.directory import directory
+from roaming.ocpi.models import OutboxMessage
+from roaming.ocpi.push import push_enqueue, push_schedule
+from roaming.ocpi.renderers import dumps
+from roaming.ocpi.status import InterfaceRole
+from roaming.sessions.models import ChargingSession
+from roaming.sessions.ocpi.render import published_periods, session_to_ocpi, total_cost_to_ocpi
+
+logger = logging.getLogger("roaming.sessions")
+
+MODULE = "sessions"
+# A waiting PATCH is merged into only while it is comfortably in the future, so a worker never sends a message
+# while it is being rewritten.
+MERGE_MARGIN = dt.timedelta(seconds=2)
+
+
+def jsonable(data) -> dict:
+    """OCPI JSON (with ``Decimal``) as plain JSON for a JSONField (numbers as the renderer writes them)."""
+    return json.loads(dumps(data)) if data is not None else None
+
+
+def _interval() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.SESSIONS_PATCH_INTERVAL_SECONDS)
+
+
+def _patch_body(session: ChargingSession, new_periods: list[dict]) -> dict:
+    body = {"kwh": session.kwh, "status": session.status}
+    if session.end_date_time is not None:
+        body["end_date_time"] = session.end_date_time
+    total_cost = total_cost_to_ocpi(session)
+    if total_cost is not None:
+        body["total_cost"] = total_cost
+    if new_periods:
+        body["charging_periods"] = new_periods
+    body["last_updated"] = session.last_updated
+    return jsonable(body)
+
+
+def _merge(old: dict, new: dict) -> dict:
+    periods = (old.get("charging_periods") or []) + (new.get("charging_periods") or [])
+    merged = {**old, **new}
+    if periods:
+        merged["charging_periods"] = periods
+    return merged
+
+
+def _mergeable(session: ChargingSession, partner_id: int, now: dt.datetime) -> OutboxMessage | None:
+    """The newest message of this session for the partner, if it is a PATCH that is not yet due."""
+    last = (
+        OutboxMessage.objects.select_for_update()
+        .filter(partner_id=partner_id, module=MODULE, object_key=session.object_key)
+        .order_by("-id")
+        .first()
+    )
+    if (
+        last is not None
+        and last.status == OutboxMessage.Status.PENDING
+        and last.method == "PATCH"
+        and last.attempts == 0
+        and last.next_attempt_at is not None
+        and last.next_attempt_at > now + MERGE_MARGIN
+    ):
+        return last
+    return None
+
+
+def session_push_put(*, session: ChargingSession) -> int:
+    """Enqueue a PUT of the whole session to its eMSP (creation, or re-synchronisation)."""
+    if session.emsp_partner_id is None:
+        return 0
+    session.announced_periods = published_periods(session)
+    return push_enqueue(
+        module=MODULE,
+        object_key=session.object_key,
+        method="PUT",
+        path=session.object_key,
+        body=jsonable(session_to_ocpi(session)),
+        partner_ids=[session.emsp_partner_id],
+    )
+
+
+def session_push_change(*, session: ChargingSession, urgent: bool) -> str:
+    """Announce a change of an own session (call inside the transaction that saved it; saves the bookkeeping
+    fields itself). ``urgent``: a status change, sent at once; otherwise a meter update, coalesced.
+    Returns what was done (``put``, ``patch``, ``merged`` or ``none``), for tests and logs."""
+    partner_id = session.emsp_partner_id
+    if partner_id is None:
+        return "none"
+    closed = published_periods(session)
+    announced = session.announced_periods or []
+    if closed[: len(announced)] != announced:
+        session_push_put(session=session)
+        session.save(update_fields=["announced_periods"])
+        return "put"
+    new_periods = closed[len(announced) :]
+    body = _patch_body(session, new_periods)
+    now = timezone.now()
+    session.announced_periods = closed
+    waiting = _mergeable(session, partner_id, now)
+    if waiting is not None:
+        waiting.body = _merge(waiting.body or {}, body)
+        fields = ["body"]
+        if urgent:
+            waiting.next_attempt_at = now
+            session.next_patch_not_before = now + _interval()
+            fields.append("next_attempt_at")
+            transaction.on_commit(lambda: push_schedule(partner_id, MODULE, session.object_key))
+        waiting.save(update_fields=fields)
+        session.save(update_fields=["announced_periods", "next_patch_not_before"])
+        return "merged"
+    due = now if urgent or session.next_patch_not_before is None else max(now, session.next_patch_not_before)
+    push_enqueue(
+        module=MODULE,
+        object_key=session.object_key,
+        method="PATCH",
+        path=session.object_key,
+        body=body,
+        partner_ids=[partner_id],
+        not_before=due,
+    )
+    session.next_patch_not_before = due + _interval()
+    session.save(update_fields=["announced_periods", "next_patch_not_before"])
+    return "patch"
+
+
+def session_resync(*, partner_id: int, object_key: str) -> str:
+    """After a PATCH failed for good: GET the session from the eMSP, and PUT ours unless theirs already equals it.
+
+    Runs in a worker (the GET is HTTP, so never inside a transaction)."""
+    session = _own_session_by_key(object_key)
+    if session is None or session.emsp_partner_id != partner_id:
+        return "unknown session"
+    theirs = None
+    base = directory().endpoint_url(partner_id, MODULE, InterfaceRole.RECEIVER)
+    if base:
+        try:
+            theirs = directory().client(partner_id).request("GET", f"{base}/{object_key}", module=MODULE).data
+        except Exception as exc:
+            logger.info("GET of session %s from partner %s failed (%s); PUT follows", object_key, partner_id, exc)
+    ours = jsonable(session_to_ocpi(session))
+    if theirs is not None and jsonable(theirs) == ours:
+        return "in sync"
+    with transaction.atomic():
+        session = ChargingSession.objects.select_for_update().get(pk=session.pk)
+        session_push_put(session=session)
+        session.save(update_fields=["announced_periods"])
+    return "put"
+
+
+def _own_session_by_key(object_key: str) -> ChargingSession | None:
+    parts = object_key.split("/", 2)
+    if len(parts) != 3:
+        return None
+    return ChargingSession.objects.filter(
+        source_partner__isnull=True, country_code=parts[0], party_id=parts[1], session_id=parts[2]
+    ).first()
+
+
+def on_patch_failed(message: OutboxMessage) -> None:
+    """The push engine's hook (``register_patch_failure_handler``): re-synchronise in a task of its own."""
+    from roaming.sessions.tasks import session_resync_task
+
+    session_resync_task.delay(message.partner_id, message.object_key)

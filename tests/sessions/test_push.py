@@ -1,0 +1,178 @@
+"""Pushes of our sessions to the owning eMSP (mod_sessions.asciidoc, "Flow and Lifecycle"): PUT on creation, PATCH
+on change through the outbox, meter updates coalesced, status changes at once, only to the token's eMSP, and a
+refused PATCH followed by GET-then-PUT. The eMSP is a real HTTP stub."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from roaming.ocpi.models import OutboxMessage
+from roaming.ocpi.push import outbox_deliver
+from roaming.sessions.models import ChargingSession
+from tests.partners.factories import registered_partner_with_token
+from tests.sessions.conftest import EMSP_PATH
+from tests.sessions.factories import charger, start_body
+from tests.stub_server import envelope
+
+pytestmark = pytest.mark.django_db
+
+TWO_RATES = [
+    # 0.25/kWh before 10:00 local, 0.40/kWh after: a new charging period at 10:00 Amsterdam (08:00Z)
+    {
+        "price_components": [{"type": "ENERGY", "price": "0.25", "vat": "10.0", "step_size": 1}],
+        "restrictions": {"start_time": "00:00", "end_time": "10:00"},
+    },
+    {"price_components": [{"type": "ENERGY", "price": "0.40", "vat": "10.0", "step_size": 1}]},
+]
+
+
+@pytest.fixture
+def site(db):
+    return charger(tariff_elements=TWO_RATES)
+
+
+def sent(stub_server, method=None):
+    return [r for r in stub_server.requests if r.path.startswith(EMSP_PATH) and (method is None or r.method == method)]
+
+
+def deliver_due(session):
+    """What the periodic re-queue does once a coalesced PATCH is due: make it due now and deliver."""
+    OutboxMessage.objects.filter(status="pending").update(next_attempt_at=timezone.now())
+    return outbox_deliver(session.emsp_partner_id, "sessions", session.object_key)
+
+
+def meter(csms, minute, wh, tx="TX1"):
+    hour, minute = divmod(30 + minute, 60)
+    return csms(
+        "post",
+        f"sessions/{tx}/meter_values",
+        {"timestamp": f"2024-05-06T{7 + hour:02d}:{minute:02d}:00Z", "energy_wh": wh},
+    )
+
+
+def test_creation_is_put_to_the_owning_emsp_only(csms, emsp, site, stub_server, django_capture_on_commit_callbacks):
+    registered_partner_with_token(  # another eMSP with a sessions receiver: must never hear of it
+        country_code="DE", party_id="OTH", role="EMSP", endpoints=[("sessions", "RECEIVER", f"{stub_server.url}/other")]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        csms("post", "sessions", start_body())
+    session = ChargingSession.objects.get()
+    puts = sent(stub_server, "PUT")
+    assert [r.path for r in puts] == [f"{EMSP_PATH}/NL/EXA/{session.session_id}"]
+    body = puts[0].json()
+    assert (body["status"], body["cdr_token"]["party_id"], body["kwh"]) == ("ACTIVE", "MSP", 0)
+    assert not [r for r in stub_server.requests if r.path.startswith("/other")]
+    assert OutboxMessage.objects.filter(partner=emsp[0]).count() == 1
+
+
+def test_meter_updates_are_coalesced_into_one_patch(
+    csms, emsp, site, stub_server, django_capture_on_commit_callbacks, settings
+):
+    settings.SESSIONS_PATCH_INTERVAL_SECONDS = 60
+    with django_capture_on_commit_callbacks(execute=True):
+        csms("post", "sessions", start_body())
+        for minute in range(1, 21):
+            meter(csms, minute, 1000 + minute * 150)
+    session = ChargingSession.objects.get()
+    # the first update goes at once, the next 19 wait in one PATCH until the interval is over
+    assert len(sent(stub_server, "PATCH")) == 1
+    assert OutboxMessage.objects.filter(method="PATCH").count() == 2
+    deliver_due(session)
+    patches = sent(stub_server, "PATCH")
+    assert len(patches) == 2
+    assert patches[-1].json()["kwh"] == 3.0
+    assert "charging_periods" not in patches[-1].json()  # the one period is still open
+
+
+def test_status_change_goes_at_once_with_what_was_waiting(
+    csms, emsp, site, stub_server, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        csms("post", "sessions", start_body())
+        meter(csms, 1, 1500)
+        meter(csms, 2, 2000)  # waits (coalesced)
+        csms("post", "sessions/TX1/status", {"status": "INVALID", "timestamp": "2024-05-06T07:33:00Z"})
+    patches = [r.json() for r in sent(stub_server, "PATCH")]
+    assert len(patches) == 2
+    assert (patches[-1]["status"], patches[-1]["kwh"]) == ("INVALID", 1.0)
+    assert not OutboxMessage.objects.filter(status="pending").exists()
+
+
+def test_closed_periods_are_patched_once_and_the_final_state_matches(
+    csms, emsp, site, stub_server, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        csms("post", "sessions", start_body())
+        meter(csms, 20, 5000)  # 07:50Z, first rate
+        meter(csms, 40, 9000)  # 08:10Z: crosses 10:00 local, the first period closes
+        meter(csms, 50, 11000)
+        csms("post", "sessions/TX1/stop", {"end_date_time": "2024-05-06T08:30:00Z", "meter_stop": 13000})
+    session = ChargingSession.objects.get()
+    assert len(session.charging_periods) == 2
+    assert [p["tariff_id"] for p in session.charging_periods] == ["T-CP-1", "T-CP-1"]
+    assert session.status == "COMPLETED"
+    deliver_due(session)
+    # replay what the eMSP received: PUT, then PATCHes appending periods
+    received = None
+    for request in sent(stub_server):
+        body = request.json()
+        if request.method == "PUT":
+            received = body
+        else:
+            periods = received.get("charging_periods", []) + body.pop("charging_periods", [])
+            received.update(body)
+            if periods:
+                received["charging_periods"] = periods
+    from roaming.sessions.ocpi.render import session_to_ocpi
+    from roaming.sessions.services.announce import jsonable
+
+    assert received == jsonable(session_to_ocpi(session))
+    starts = [p["start_date_time"] for p in received["charging_periods"]]
+    assert starts == ["2024-05-06T07:30:00Z", "2024-05-06T08:00:00Z"]
+
+
+def test_live_price_splits_periods_where_the_tariff_element_changes(csms, emsp, site):
+    csms("post", "sessions", start_body())
+    meter(csms, 30, 5000)  # 08:00Z = 10:00 local: 4 kWh at 0.25
+    meter(csms, 60, 9000)  # 08:30Z: 4 kWh at 0.40
+    session = ChargingSession.objects.get()
+    energy = [[d["volume"] for d in p["dimensions"] if d["type"] == "ENERGY"] for p in session.charging_periods]
+    assert energy == [[4], [4]]
+    assert (str(session.total_cost_excl_vat), str(session.total_cost_incl_vat)) == ("2.600000", "2.860000")
+
+
+def test_a_refused_patch_is_followed_by_get_then_put(csms, emsp, site, stub_server, django_capture_on_commit_callbacks):
+    stub_server.route("PATCH", f"{EMSP_PATH}/*", (200, envelope(status_code=2001, message="no such session")))
+    stub_server.route("GET", f"{EMSP_PATH}/*", (404, envelope(status_code=2000, message="unknown")))
+    with django_capture_on_commit_callbacks(execute=True):
+        csms("post", "sessions", start_body())
+        meter(csms, 1, 1500)
+    methods = [r.method for r in sent(stub_server)]
+    assert methods == ["PUT", "PATCH", "GET", "PUT"]
+    session = ChargingSession.objects.get()
+    assert sent(stub_server)[-1].json()["kwh"] == 0.5
+    assert OutboxMessage.objects.filter(method="PATCH", status="failed").count() == 1
+    assert session.announced_periods == []
+
+
+def test_session_without_a_known_emsp_partner_is_not_pushed(csms, site, db):
+    from tests.sessions.factories import cached_token
+
+    cached_token()  # the cache holds the token but no registered partner has that eMSP role
+    assert csms("post", "sessions", start_body()).status_code == 201
+    assert not OutboxMessage.objects.exists()
+
+
+def test_pushes_wait_while_the_emsp_is_down_and_arrive_in_order(
+    csms, emsp, site, stub_server, django_capture_on_commit_callbacks
+):
+    stub_server.route("PUT", f"{EMSP_PATH}/*", (503, b"down"), (200, envelope()))
+    with django_capture_on_commit_callbacks(execute=True):
+        csms("post", "sessions", start_body())
+        csms("post", "sessions/TX1/status", {"status": "PENDING", "timestamp": "2024-05-06T07:31:00Z"})
+    assert [r.method for r in sent(stub_server)] == ["PUT"]  # the PATCH waits behind the failed PUT
+    session = ChargingSession.objects.get()
+    OutboxMessage.objects.filter(status="pending").update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+    outbox_deliver(session.emsp_partner_id, "sessions", session.object_key)
+    assert [r.method for r in sent(stub_server)] == ["PUT", "PUT", "PATCH"]
