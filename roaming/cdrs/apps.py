@@ -10,6 +10,7 @@ class CdrsConfig(AppConfig):
     verbose_name = "CDRs"
 
     def ready(self):
+        from roaming.cdrs import signals
         from roaming.cdrs.services import cdr_delivery_confirmed, cdrs_ingest_page
         from roaming.ocpi import registry
         from roaming.ocpi.pull import PullHandler, register_pull_handler
@@ -23,3 +24,4 @@ class CdrsConfig(AppConfig):
         )
         register_pull_handler(PullHandler(module="cdrs", ingest=cdrs_ingest_page))
         register_delivery_listener("cdrs", cdr_delivery_confirmed)
+        signals.connect()

@@ -253,3 +253,18 @@ class QuarantinedCdr(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.country_code or '?'}/{self.party_id or '?'} {self.cdr_id or '(no id)'}"
+
+
+class SessionLocationSnapshot(models.Model):
+    """The CdrLocation of one of our sessions as it was when the session started (mod_cdrs.asciidoc, CDR object:
+    "Location, EVSE, Tariffs and Token as they were *at the start*"): a street renamed mid-session does not change
+    the invoice."""
+
+    session = models.OneToOneField(
+        "charging_sessions.ChargingSession", on_delete=models.CASCADE, related_name="cdr_location_snapshot"
+    )
+    cdr_location = models.JSONField(help_text="CdrLocation")
+    taken_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"location of session {self.session_id} at start"

@@ -138,3 +138,22 @@ def price_comparison_rows(report: Mapping | None) -> list[dict]:
                 }
             )
     return rows
+
+
+def sessions_without_cdr():
+    """Our completed sessions whose CDR (same id) does not exist."""
+    from django.apps import apps
+    from django.db.models import Exists, OuterRef
+
+    session_model = apps.get_model("charging_sessions", "ChargingSession")
+    cdrs = Cdr.objects.filter(
+        direction=Direction.SENT,
+        country_code=OuterRef("country_code"),
+        party_id=OuterRef("party_id"),
+        cdr_id=OuterRef("session_id"),
+    )
+    return (
+        session_model.objects.filter(source_partner__isnull=True, status="COMPLETED", end_date_time__isnull=False)
+        .exclude(Exists(cdrs))
+        .select_related("own_location", "own_connector__evse__location")
+    )
