@@ -174,3 +174,17 @@ def test_received_credit_cdr_marks_the_original_credited(client, cpo):
     original, credit = Cdr.objects.get(cdr_id="12345"), Cdr.objects.get(cdr_id="12345-C")
     assert credit.credited_cdr == original
     assert original.review_status == ReviewStatus.CREDITED
+
+
+def test_corrected_cdr_of_a_36_character_id_gets_a_fresh_id(stub_server, owner, admin_user, sent):
+    """Found by the end-to-end test: our CDR ids are session UUIDs, and '-R' made the corrected CDR 38 characters
+    long, over the 36 a normal CDR may have (mod_cdrs.asciidoc, CDR object, id)."""
+    stub_server.route("POST", PATH, (201, envelope(), {}))
+    original = sent(own_cdr, cdr_id="8ed6f48f-f9bf-4457-bf4b-ccc4483117e3")
+    credit, corrected = sent(
+        cdr_credit, cdr_pk=original.pk, user=admin_user, comment="x", correction=Correction(reprice=True)
+    )
+    assert credit.cdr_id == "8ed6f48f-f9bf-4457-bf4b-ccc4483117e3-C"
+    assert len(corrected.cdr_id) == 36 and corrected.cdr_id != original.cdr_id
+    assert corrected.remark == "Corrects CDR 8ed6f48f-f9bf-4457-bf4b-ccc4483117e3: re-priced"
+    assert corrected.corrects == original

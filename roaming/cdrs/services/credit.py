@@ -11,6 +11,7 @@
 """
 
 import logging
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -98,8 +99,12 @@ def _content(cdr: Cdr) -> dict:
 
 
 def _new_id(original: Cdr, suffix: str) -> str:
+    """The credit CDR's id is the original's with ``-C`` (CDR ids allow 39 characters for that); the corrected CDR,
+    a normal CDR, gets ``-R`` when that fits its 36 characters, else a fresh UUID (our session ids are UUIDs)."""
     new_id = f"{original.cdr_id}{suffix}"
-    if len(new_id) > 39 or (suffix == CORRECTION_SUFFIX and len(new_id) > 36):
+    if suffix == CORRECTION_SUFFIX and len(new_id) > 36:
+        new_id = str(uuid.uuid4())
+    if len(new_id) > 39:
         raise InvalidInput(f"the CDR id {original.cdr_id} is too long to append {suffix}", field="id")
     if Cdr.objects.filter(
         country_code=original.country_code, party_id=original.party_id, cdr_id__iexact=new_id
@@ -121,7 +126,7 @@ def _corrected_fields(original: Cdr, correction: Correction, now) -> dict:
             keep = prefix == "total_cost" or (excl is not None and Decimal(excl) != 0)
             fields[f"{prefix}_excl_vat"] = Decimal(excl) if keep and excl is not None else None
             fields[f"{prefix}_incl_vat"] = Decimal(incl) if keep and incl is not None else None
-        fields["remark"] = "Corrected: re-priced"
+        fields["remark"] = f"Corrects CDR {original.cdr_id}: re-priced"
     else:
         if correction.total_cost_excl_vat is None:
             raise InvalidInput("enter the corrected total cost excl. VAT", field="total_cost_excl_vat")
@@ -129,7 +134,7 @@ def _corrected_fields(original: Cdr, correction: Correction, now) -> dict:
             fields[f"{prefix}_excl_vat"] = fields[f"{prefix}_incl_vat"] = None
         fields["total_cost_excl_vat"] = correction.total_cost_excl_vat
         fields["total_cost_incl_vat"] = correction.total_cost_incl_vat
-        fields["remark"] = "Corrected"
+        fields["remark"] = f"Corrects CDR {original.cdr_id}"
     return fields
 
 
