@@ -239,3 +239,28 @@ def test_a_payload_nested_too_deep_to_keep_is_refused_not_crashed(client, cpo):
     assert (response.status_code, response.json()["status_code"]) == (200, 2001)
     assert "cannot be stored" in response.json()["status_message"]
     assert not Cdr.objects.exists()
+
+
+def test_price_check_reads_time_restrictions_in_the_held_locations_zone(client, cpo):
+    from tests.locations.factories import LocationFactory
+
+    partner, token = cpo
+    night = {
+        **TARIFF,
+        "elements": [
+            {
+                "price_components": [{"type": "TIME", "price": 1.00, "step_size": 300}],
+                "restrictions": {"start_time": "23:00", "end_time": "06:00"},
+            },
+            {"price_components": [{"type": "TIME", "price": 2.00, "step_size": 300}]},
+        ],
+    }
+    # 21:39-23:37 UTC is 23:39-01:37 in Brussels: all night rate, 2 h x 1.00
+    body = cdr_payload(tariffs=[night], total_cost={"excl_vat": 2.00}, total_time_cost={"excl_vat": 2.00})
+    LocationFactory(
+        country_code="BE", party_id="BEC", location_id="LOC1", time_zone="Europe/Brussels", source_partner=partner
+    )
+    post(client, token, body)
+    cdr = Cdr.objects.get()
+    assert cdr.price_check_report["time_zone"] == "Europe/Brussels"
+    assert cdr.price_check == PriceCheck.MATCH

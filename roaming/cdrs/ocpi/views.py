@@ -23,6 +23,11 @@ from roaming.ocpi.kit.views import PartnerCollectionReceiverView, PartnerObjectR
 from roaming.ocpi.views import OcpiListView
 
 
+def receive_checked(*, country_code: str, party_id: str, **kwargs):
+    """The kit has checked the body's party against the caller's CPO roles: the service need not ask again."""
+    return services.cdr_receive_from_partner(**kwargs, party_checked=True)
+
+
 class CdrSenderListView(OcpiListView):
     ocpi_module = "cdrs"
 
@@ -43,7 +48,7 @@ class CdrReceiverObjectView(PartnerObjectReceiverView):
 class CdrReceiverView(PartnerCollectionReceiverView):
     ocpi_module = "cdrs"
     serializers = {"POST": validate_cdr}
-    services = {"POST": services.cdr_receive_from_partner}
+    services = {"POST": receive_checked}
 
     def object_path(self, obj) -> str:
         return f"{obj.country_code}/{obj.party_id}/{quote(obj.cdr_id, safe='')}"

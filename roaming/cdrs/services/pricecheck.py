@@ -82,6 +82,15 @@ def _find_tariff(cdr: Mapping) -> tuple[dict | None, str]:
     return None, "no tariff in the CDR and none held for its connector"
 
 
+_LOCAL_TIME_KEYS = frozenset({"start_time", "end_time", "start_date", "end_date", "day_of_week"})
+
+
+def _local_time_matters(tariff: Mapping) -> bool:
+    """Whether any restriction reads the local clock or calendar (else the time zone cannot change the price, and
+    we spare the lookup of the location's)."""
+    return any(_LOCAL_TIME_KEYS & set(element.get("restrictions") or {}) for element in tariff.get("elements") or [])
+
+
 def _exceeds(difference: dict | None, tolerance: Decimal) -> bool:
     if not difference:
         return False
@@ -100,7 +109,7 @@ def cdr_price_check(*, cdr: Mapping, tolerance: Decimal | None = None) -> PriceC
     tariff_json, source = _find_tariff(cdr)
     if tariff_json is None:
         return PriceCheckResult(PriceCheck.UNCHECKED, None, {"reason": source})
-    held = _held_location(cdr)
+    held = _held_location(cdr) if _local_time_matters(tariff_json) else None
     try:
         zone, _ = pricing.resolve_time_zone(cdr, resolver=lambda _cdr: held.time_zone if held else None)
         result = pricing.price_cdr(pricing.parse_tariff(tariff_json), cdr, time_zone=zone)

@@ -91,36 +91,40 @@ def cdr_store(
     return cdr
 
 
-def cdr_receive_from_partner(*, partner_id: int, data: Mapping, raw=None, **_url) -> ReceiveResult:
+def cdr_receive_from_partner(
+    *, partner_id: int, data: Mapping, raw=None, party_checked: bool = False, **_url
+) -> ReceiveResult:
     """Store a CDR a CPO partner POSTed (validated by ``validate_cdr``): ``CREATED``, or ``UNCHANGED`` for the very
     CDR we hold (``ReceiveResult.obj`` is the stored CDR either way; the kit's POST service signature).
 
-    Raises ``InvalidInput`` for a party that is none of the partner's CPO roles, or a different CDR under a held id.
-    A held quarantine entry of the same id is released (the corrected resend)."""
+    Raises ``InvalidInput`` for a party that is none of the partner's CPO roles (not asked again when the caller
+    did, ``party_checked``), or a different CDR under a held id. A held quarantine entry of the same id is released
+    (the corrected resend)."""
     fields = cdr_fields(data)
-    _check_party(partner_id, fields)
+    if not party_checked:
+        _check_party(partner_id, fields)
     raw = storable(raw)
     with transaction.atomic():
-        held = _held(fields, lock=True)
-        if held is None:
-            try:
-                with transaction.atomic():
-                    cdr = cdr_store(fields=fields, direction=Direction.RECEIVED, partner_id=partner_id, raw=raw)
-            except IntegrityError:  # the same id committed by a concurrent POST: judge against that one
-                held = _held(fields, lock=True)
-                if held is None:
-                    raise
-            else:
-                released = QuarantinedCdr.objects.filter(
-                    partner_id=partner_id,
-                    status=QuarantineStatus.HELD,
-                    country_code__iexact=fields["country_code"],
-                    party_id__iexact=fields["party_id"],
-                    cdr_id__iexact=fields["cdr_id"],
-                ).update(status=QuarantineStatus.RELEASED, stored_cdr=cdr, resolved_at=timezone.now())
-                if released:
-                    logger.info("CDR %s released %s quarantined copies", cdr, released)
-                return ReceiveResult(WriteOutcome.CREATED, cdr)
+        try:
+            # Insert first: a new CDR is the common case, and the unique constraint tells us about a held id, also
+            # one a concurrent POST committed a moment ago.
+            with transaction.atomic():
+                cdr = cdr_store(fields=fields, direction=Direction.RECEIVED, partner_id=partner_id, raw=raw)
+        except IntegrityError:
+            held = _held(fields, lock=True)
+            if held is None:
+                raise
+        else:
+            released = QuarantinedCdr.objects.filter(
+                partner_id=partner_id,
+                status=QuarantineStatus.HELD,
+                country_code__iexact=fields["country_code"],
+                party_id__iexact=fields["party_id"],
+                cdr_id__iexact=fields["cdr_id"],
+            ).update(status=QuarantineStatus.RELEASED, stored_cdr=cdr, resolved_at=timezone.now())
+            if released:
+                logger.info("CDR %s released %s quarantined copies", cdr, released)
+            return ReceiveResult(WriteOutcome.CREATED, cdr)
         if _same(held, fields):
             return ReceiveResult(WriteOutcome.UNCHANGED, held)
     logger.warning("partner %s sent a different CDR under the held id %s: refused", partner_id, held)
