@@ -176,6 +176,9 @@ OCPI_PAGE_LIMIT_DEFAULT = env.int("OCPI_PAGE_LIMIT_DEFAULT", default=100)
 OCPI_CLIENT_TIMEOUT = env.float("OCPI_CLIENT_TIMEOUT", default=30.0)
 OCPI_CLIENT_RETRIES = env.int("OCPI_CLIENT_RETRIES", default=3)
 OCPI_CLIENT_BACKOFF = env.float("OCPI_CLIENT_BACKOFF", default=0.5)
+# SSRF: refuse partner-supplied URLs that resolve to private/loopback addresses. Set it in production; off by default
+# because development and the test suite run partners on loopback.
+OCPI_REFUSE_PRIVATE_ADDRESSES = env.bool("OCPI_REFUSE_PRIVATE_ADDRESSES", default=False)
 # Traffic log: bodies are cut to this many characters; entries older than the retention are pruned.
 OCPI_TRAFFIC_LOG_BODY_LIMIT = env.int("OCPI_TRAFFIC_LOG_BODY_LIMIT", default=10_000)
 OCPI_TRAFFIC_LOG_RETENTION_DAYS = env.int("OCPI_TRAFFIC_LOG_RETENTION_DAYS", default=30)

@@ -12,6 +12,8 @@ from roaming.ocpi.metrics import metrics_view
 admin.site.site_header = "Roaming back office"
 admin.site.site_title = "Roaming back office"
 admin.site.index_title = "OCPI roaming"
+# Lists need the width (a 1,400 px screen must show every column); the home page and breadcrumbs navigate.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from roaming.core.exceptions import DomainError
 from roaming.locations import choices
+from roaming.locations.chargers import charger_fields
 from roaming.locations.evse_id import EvseIdError, country_alpha3, evse_id_key, evse_id_parse
 from roaming.locations.models import EVSE, Connector, Location
 from roaming.locations.ocpi import serializers as ocpi_serializers
@@ -23,6 +24,7 @@ from roaming.locations.services.imports import (
     enum_value,
     evse_uid_derive,
     geo_coordinate,
+    tariff_id_list,
     time_zone_name,
 )
 from roaming.ocpi.admin_filters import OwnDataFilter
@@ -136,23 +138,11 @@ class _OwnFormMixin:
 class LocationAdminForm(_OwnFormMixin, forms.ModelForm):
     class Meta:
         model = Location
+        # The charger fields come from the one table (roaming.locations.chargers); the rest are admin-only.
         fields = [
-            "location_id",
-            "name",
-            "publish",
+            *charger_fields("location", keys=True),
             "publish_allowed_to",
-            "address",
-            "city",
-            "postal_code",
-            "state",
-            "country",
-            "latitude",
-            "longitude",
-            "time_zone",
-            "parking_type",
-            "facilities",
             "opening_times",
-            "charging_when_closed",
             "directions",
             "related_locations",
             "operator",
@@ -221,13 +211,7 @@ class EVSEAdminForm(_OwnFormMixin, forms.ModelForm):
         model = EVSE
         fields = [
             "location",
-            "uid",
-            "evse_id",
-            "internal_id",
-            "status",
-            "capabilities",
-            "physical_reference",
-            "floor_level",
+            *charger_fields("evse", keys=True, immutable=True),
             "latitude",
             "longitude",
             "parking_restrictions",
@@ -305,29 +289,16 @@ class ConnectorAdminForm(forms.ModelForm):
     class Meta:
         model = Connector
         formfield_callback = _formfield
-        fields = [
-            "evse",
-            "connector_id",
-            "standard",
-            "format",
-            "power_type",
-            "max_voltage",
-            "max_amperage",
-            "max_electric_power",
-            "tariff_ids",
-            "terms_and_conditions",
-        ]
+        fields = ["evse", *charger_fields("connector", keys=True)]
 
     def clean_tariff_ids(self):
         value = self.cleaned_data.get("tariff_ids") or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValidationError('Enter a JSON list of tariff ids, e.g. ["AC-1"].')
-        for tariff_id in value:
-            try:
-                validate_cistring(tariff_id, 36)
-            except ValidationError as exc:
-                raise ValidationError(f"'{tariff_id}': {exc.messages[0]}")
-        return list(dict.fromkeys(value))
+        try:
+            return tariff_id_list(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc))
 
     def clean(self):
         cleaned = super().clean()

@@ -1,5 +1,7 @@
 """Traffic log in the admin: read-only, filterable by partner, direction, module, outcome and date."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Q
@@ -36,19 +38,21 @@ class OutcomeFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _shortened(text: str, limit: int, *, title: str = ""):
+    """``text`` cut to ``limit`` characters; the whole of it (or ``title``) in the tooltip."""
+    shown = text if len(text) <= limit else f"{text[: limit - 1]}…"
+    return format_html('<span title="{}">{}</span>', title or text, shown)
+
+
 @admin.register(TrafficLog)
 class TrafficLogAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "direction",
-        "partner",
-        "module",
-        "method",
-        "short_url",
-        "http_status",
-        "ocpi_status_badge",
-        "duration_ms",
-    ]
+    # Few, narrow columns: the list must fit a 1,400 px screen; the full URL is in each link's tooltip.
+    list_display = ["created_at", "partner", "call", "short_url", "ocpi_status_badge", "duration_ms"]
     list_filter = ["direction", OutcomeFilter, "module", "method", "partner", "created_at"]
     list_select_related = ["partner"]
     search_fields = ["request_id", "correlation_id", "url", "status_message", "error"]
@@ -57,16 +61,20 @@ class TrafficLogAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False  # counting millions of log rows on every page view is slow
 
+    @admin.display(description="call", ordering="module")
+    def call(self, obj):
+        return f"{'in' if obj.direction == TrafficLog.Direction.INBOUND else 'out'} {obj.method} {obj.module or '-'}"
+
     @admin.display(description="URL")
     def short_url(self, obj):
-        return obj.url if len(obj.url) <= 80 else f"{obj.url[:77]}..."
+        return _shortened(_path_of(obj.url), 60, title=obj.url)
 
-    @admin.display(description="OCPI status", ordering="ocpi_status")
+    @admin.display(description="answer (HTTP / OCPI)", ordering="ocpi_status")
     def ocpi_status_badge(self, obj):
-        if obj.ocpi_status is None:
-            return "-" if obj.http_status else format_html('<b style="color:#b00">{}</b>', "no answer")
-        colour = "#080" if obj.ocpi_status < 2000 else "#b00"
-        return format_html('<b style="color:{}">{}</b>', colour, obj.ocpi_status)
+        if obj.http_status is None:
+            return format_html('<b style="color:#b00" title="{}">{}</b>', obj.error, "no answer")
+        colour = "#080" if obj.succeeded else "#b00"
+        return format_html('<b style="color:{}">{} / {}</b>', colour, obj.http_status, obj.ocpi_status or "-")
 
     def has_add_permission(self, request):
         return False
@@ -80,17 +88,13 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     """What was pushed to whom, what is pending and what failed (with the reason); staff can retry."""
 
     list_display = [
-        "id",
         "created_at",
         "partner",
-        "module",
-        "method",
-        "path",
+        "call",
         "status",
         "attempts",
         "next_attempt_at",
-        "http_status",
-        "ocpi_status",
+        "answer",
         "short_error",
     ]
     list_filter = ["status", "module", "method", "partner"]
@@ -101,9 +105,17 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     actions = ["retry"]
     show_full_result_count = False
 
+    @admin.display(description="push", ordering="module")
+    def call(self, obj):
+        return _shortened(f"{obj.method} {obj.module} {obj.path}", 50, title=f"{obj.method} {obj.module} {obj.path}")
+
+    @admin.display(description="answer (HTTP / OCPI)", ordering="http_status")
+    def answer(self, obj):
+        return f"{obj.http_status} / {obj.ocpi_status or '-'}" if obj.http_status else "-"
+
     @admin.display(description="last error")
     def short_error(self, obj):
-        return obj.last_error[:120]
+        return _shortened(obj.last_error, 60, title=obj.last_error)
 
     @admin.action(description="Retry now")
     def retry(self, request, queryset):

@@ -20,6 +20,8 @@ class OcpiCaller:
     parties: frozenset[tuple[str, str]] = frozenset()
     roles: tuple[tuple[str, str, str], ...] = ()
     version: str | None = None
+    #: partner profile: the key its bodies use for a token's type (roaming.ocpi.profile)
+    token_type_field: str = "type"
 
     # DRF and Django treat request.user as a user object: make the permission checks read naturally.
     is_authenticated = True

@@ -6,8 +6,15 @@
 * ``Authorization: Token <base64>`` on 2.2.1, or the plain token for partners that want it;
 * X-Request-ID / X-Correlation-ID on every call, routing headers for functional modules;
 * the envelope unwrapped: an OCPI ``status_code`` outside 1xxx is an error even with HTTP 200;
-* ``iterate`` follows ``Link: <...>; rel="next"`` through every page;
-* every exchange written to the traffic log.
+* redirects: 307/308 followed to the same origin keeping method, body and ``Authorization`` (FastAPI-based peers
+  answer 307 to add a trailing slash); 301/302/303 followed for GET only; a redirect to another origin is refused
+  and logged, so a token never leaves for a host the partner did not register;
+* partner-supplied URLs are fetched over http(s) only and, with ``OCPI_REFUSE_PRIVATE_ADDRESSES``, never reach a
+  private or loopback address (SSRF; see ``roaming.ocpi.urlsafety``);
+* ``iter_pages`` follows ``Link: <...>; rel="next"`` when it is usable and otherwise falls back to offset + limit,
+  bounded by ``X-Total-Count`` (see ``roaming.ocpi.paging``);
+* every exchange written to the traffic log; error messages never echo a body that is not an OCPI envelope or a
+  JSON error (an HTML page from a proxy stays in the traffic log).
 """
 
 import base64
@@ -17,22 +24,32 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from roaming.ocpi.headers import CORRELATION_ID, REQUEST_ID, outbound_headers
 from roaming.ocpi.models import TrafficLog
+from roaming.ocpi.paging import PageCursor, PagingError
+from roaming.ocpi.profile import SPEC_TOKEN_TYPE_FIELD, from_partner, to_partner
 from roaming.ocpi.renderers import dumps, loads
 from roaming.ocpi.status import CONFIGURATION_MODULES, is_success
 from roaming.ocpi.traffic import traffic_record
+from roaming.ocpi.urlsafety import UnsafeUrl, check_url, same_origin
 
 logger = logging.getLogger("roaming.ocpi.client")
 
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+#: 307/308 keep the method and body (RFC 9110 15.4.8/15.4.9): safe to follow for any method.
+METHOD_KEEPING_REDIRECTS = frozenset({307, 308})
+#: 301/302/303 may turn a POST into a GET: followed for GET/HEAD only.
+GET_ONLY_REDIRECTS = frozenset({301, 302, 303})
+MAX_REDIRECTS = 5
 
 
 class OcpiClientError(Exception):
@@ -55,6 +72,38 @@ class OcpiClientError(Exception):
         self.response = response
 
 
+def describe_transport_error(exc: Exception, url: str) -> str:
+    """A transport failure in plain words ("connection refused by 127.0.0.1:9") instead of the connection library's
+    "HTTPConnectionPool(host=..., port=...): Max retries exceeded ... NewConnectionError(...)"."""
+    parts = urlsplit(url)
+    where = parts.netloc or url
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"{where} did not accept a connection in time (timeout)"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"{where} accepted the connection but did not answer in time (timeout)"
+    if isinstance(exc, requests.exceptions.SSLError):
+        reason = "its certificate is not trusted" if "CERTIFICATE_VERIFY_FAILED" in text else "the TLS handshake failed"
+        return f"could not open a secure connection to {where}: {reason}"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if "Read timed out" in text or "ReadTimeout" in text:  # urllib3's retries wrap a read timeout this way
+            return f"{where} accepted the connection but did not answer in time (timeout)"
+        if "timed out" in text:
+            return f"{where} did not accept a connection in time (timeout)"
+        if "Connection refused" in text:
+            return f"connection refused by {where} (nothing listens there, or a firewall refuses)"
+        if any(s in text for s in ("Name or service not known", "getaddrinfo failed", "NameResolutionError")):
+            return f"the host name {parts.hostname} does not resolve (DNS)"
+        if "Network is unreachable" in text or "No route to host" in text:
+            return f"{where} is unreachable from here (network)"
+        if "RemoteDisconnected" in text or "Connection aborted" in text or "reset by peer" in text:
+            return f"{where} closed the connection without answering"
+        return f"could not connect to {where}"
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        return f"'{url}' is not a usable URL"
+    return f"the request to {where} failed ({type(exc).__name__})"
+
+
 class OcpiConnectionError(OcpiClientError):
     """No usable HTTP answer: refused, timed out, DNS, TLS. Always transient."""
 
@@ -72,6 +121,16 @@ class OcpiResult:
     data: Any
     headers: dict = field(default_factory=dict)
     timestamp: str | None = None
+    #: set by ``iter_pages``: the URL it will fetch next (Link or offset fallback), None on the last page
+    following: str | None = None
+
+    @property
+    def object(self) -> Any:
+        """``data`` where one object is expected. Partner quirk: some wrap a single object in a one-element list
+        (py-ocpi does on every GET of one object)."""
+        if isinstance(self.data, list) and len(self.data) == 1 and isinstance(self.data[0], dict):
+            return self.data[0]
+        return self.data
 
     @property
     def next_url(self) -> str | None:
@@ -84,6 +143,26 @@ class OcpiResult:
             return int(self.headers.get("X-Total-Count"))
         except (TypeError, ValueError):
             return None
+
+
+def _error_text(payload: Any, response: requests.Response) -> str:
+    """What a non-envelope error says, from its JSON (FastAPI's ``{"detail": ...}``, 422's list of
+    ``{loc, msg}``, ``message``/``error``); never the raw body, which may be a proxy's internal page."""
+    if isinstance(payload, dict):
+        detail = next((payload[k] for k in ("detail", "message", "error") if payload.get(k)), None)
+        if isinstance(detail, list):
+            parts = []
+            for item in detail[:5]:
+                if isinstance(item, dict):
+                    where = ".".join(str(p) for p in item.get("loc") or [] if p != "body")
+                    parts.append(f"{where}: {item.get('msg', '')}" if where else str(item.get("msg", "")))
+                else:
+                    parts.append(str(item))
+            return "; ".join(parts)[:300]
+        if detail is not None:
+            return str(detail)[:300]
+    kind = response.headers.get("Content-Type", "unknown type").split(";")[0]
+    return f"no OCPI envelope ({kind}, {len(response.content)} bytes; see the traffic log)"
 
 
 def encode_token(token: str, encoding: str = "base64") -> str:
@@ -139,8 +218,10 @@ class OcpiClient:
         retries: int | None = None,
         backoff: float | None = None,
         correlation_id: str | None = None,
+        token_type_field: str = SPEC_TOKEN_TYPE_FIELD,
     ):
         self.token = token
+        self.token_type_field = token_type_field
         self.partner_id = partner_id
         self.token_encoding = token_encoding
         self.own_party = own_party or (settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID)
@@ -168,7 +249,8 @@ class OcpiClient:
         to_party: tuple[str, str] | None = None,
         raise_for_status: bool = True,
     ) -> OcpiResult:
-        """Send one call; return the unwrapped result or raise ``OcpiClientError``."""
+        """Send one call, following same-origin redirects; return the unwrapped result or raise
+        ``OcpiClientError``."""
         method = method.upper()
         functional = bool(module) and module not in CONFIGURATION_MODULES
         headers = outbound_headers(
@@ -180,17 +262,51 @@ class OcpiClient:
         headers["Accept"] = "application/json"
         body = None
         if json is not None:
-            body = dumps(json)
+            body = dumps(to_partner(json, module=module, token_type_field=self.token_type_field))
             headers["Content-Type"] = "application/json"
+        response = self._send(method, url, module=module, body=body, params=params, headers=headers)
+        for _hop in range(MAX_REDIRECTS):
+            location = response.headers.get("Location")
+            if not location or not (
+                response.status_code in METHOD_KEEPING_REDIRECTS
+                or (response.status_code in GET_ONLY_REDIRECTS and method in ("GET", "HEAD"))
+            ):
+                break
+            target = urljoin(response.url, location)
+            if not same_origin(response.url, target):
+                # A token must never leave for a host the partner did not register.
+                logger.warning("OCPI %s %s: redirect to another origin %s refused", method, url, target)
+                raise OcpiClientError(
+                    f"{method} {url} answered HTTP {response.status_code} redirecting to another origin ({target}): "
+                    "refused, the partner must publish the URL it wants us to call",
+                    http_status=response.status_code,
+                )
+            # The Location carries the whole query: parameters are not sent twice.
+            response = self._send(method, target, module=module, body=body, params=None, headers=headers)
+        result = self._unwrap(method, url, response, raise_for_status)
+        result.data = from_partner(result.data, module=module, token_type_field=self.token_type_field)
+        return result
+
+    def _send(
+        self, method: str, url: str, *, module: str, body: bytes | None, params: dict | None, headers: dict
+    ) -> requests.Response:
+        """One HTTP exchange (retries inside), written to the traffic log."""
+        try:
+            check_url(url)
+        except UnsafeUrl as exc:
+            logger.warning("OCPI %s %s refused: %s", method, url, exc)
+            raise OcpiClientError(f"{method} {url} refused: {exc}") from exc
         started = time.monotonic()
         response = None
         error = ""
+        failure: Exception | None = None
         try:
             response = self.session.request(
                 method, url, data=body, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
             )
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"
+            failure = exc
         duration_ms = int((time.monotonic() - started) * 1000)
         traffic_record(
             direction=TrafficLog.Direction.OUTBOUND,
@@ -209,8 +325,9 @@ class OcpiClient:
         )
         if response is None:
             logger.warning("OCPI %s %s failed: %s", method, url, error)
-            raise OcpiConnectionError(f"{method} {url} failed: {error}")
-        return self._unwrap(method, url, response, raise_for_status)
+            # Staff read this message (partner page, pushes); the library's own text stays in the traffic log.
+            raise OcpiConnectionError(f"{method} {url} failed: {describe_transport_error(failure, url)}")
+        return response
 
     def _unwrap(self, method: str, url: str, response: requests.Response, raise_for_status: bool) -> OcpiResult:
         payload = None
@@ -220,18 +337,26 @@ class OcpiClient:
             except (ValueError, UnicodeDecodeError):
                 payload = None
         envelope_ok = isinstance(payload, dict) and "status_code" in payload
+        status_code = None
+        if envelope_ok:
+            try:  # lenient: "1000" as a string
+                status_code = int(payload.get("status_code"))
+            except (TypeError, ValueError):
+                status_code = None
         result = OcpiResult(
             http_status=response.status_code,
-            status_code=payload.get("status_code") if envelope_ok else None,
+            status_code=status_code,
             status_message=str(payload.get("status_message") or "") if envelope_ok else "",
             data=payload.get("data") if envelope_ok else None,
-            headers=dict(response.headers),
+            # Header names are case-insensitive (RFC 9110): uvicorn sends "x-total-count" and "link".
+            headers=CaseInsensitiveDict(response.headers),
             timestamp=payload.get("timestamp") if envelope_ok else None,
         )
         if not raise_for_status:
             return result
-        if response.status_code >= 400 or (envelope_ok and not is_success(result.status_code)):
-            detail = result.status_message or (response.text[:300] if not envelope_ok else "")
+        # HTTP 200 with an OCPI status outside 1xxx is a failure: some peers answer every error with HTTP 200.
+        if response.status_code >= 400 or (envelope_ok and not is_success(status_code)):
+            detail = result.status_message if envelope_ok else _error_text(payload, response)
             raise OcpiClientError(
                 f"{method} {url} answered HTTP {response.status_code}, OCPI {result.status_code}: {detail}".strip(),
                 http_status=response.status_code,
@@ -264,19 +389,28 @@ class OcpiClient:
         return self.request("DELETE", url, **kwargs)
 
     def iter_pages(self, url: str, *, params: dict | None = None, module: str = "") -> Iterator[OcpiResult]:
-        """Yield each page of a paginated list, following ``Link: rel="next"`` until it is absent."""
-        next_url: str | None = url
-        next_params = params
-        # The first URL counts too: a Link pointing back to it would yield the first page again.
-        seen: set[str] = {requests.Request("GET", url, params=params).prepare().url}
+        """Yield each page of a paginated list (transport_and_format.asciidoc, Pagination).
+
+        ``Link: rel="next"`` is followed when it is usable; when it is missing, unparsable, on another origin or
+        drops our filters, the next page is asked by offset + limit while ``X-Total-Count`` says more remain.
+        Each yielded page carries ``following``, the URL fetched next (what a resumed pull starts from).
+        """
+        cursor = PageCursor.start(url, params)
+        next_url: str | None = cursor.first_url()
         while next_url:
-            result = self.get(next_url, params=next_params, module=module)
-            yield result
-            next_url, next_params = result.next_url, None  # the Link URL carries every parameter
-            if next_url in seen:  # a broken server repeating its Link would loop forever
-                raise OcpiClientError(f"pagination loop: {next_url} was already fetched")
-            if next_url:
-                seen.add(next_url)
+            result = self.get(next_url, module=module)
+            items = result.data if isinstance(result.data, list) else ([result.data] if result.data else [])
+            failure = None
+            try:
+                result.following = cursor.advance(
+                    fetched=next_url, received=len(items), link=result.next_url, total=result.total_count
+                )
+            except PagingError as exc:
+                failure = exc
+            yield result  # what was received is handed over before the failure is raised
+            if failure is not None:
+                raise OcpiClientError(str(failure), response=result) from failure
+            next_url = result.following
 
     def iterate(self, url: str, *, params: dict | None = None, module: str = "") -> Iterator[Any]:
         """Yield every object of a paginated list across all pages."""

@@ -117,6 +117,10 @@ def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
             params["date_from"] = format_datetime(run.date_from)
         elif handler.date_from_required:
             params["date_from"] = "1970-01-01T00:00:00Z"
+        # An explicit upper bound (exclusive, mod_*.asciidoc Sender GET): py-ocpi defaults date_to to its own
+        # start-up time, hiding everything changed since. Changes after this run started are fetched by the next
+        # one, which starts from this run's start.
+        params["date_to"] = format_datetime(run.started_at)
     try:
         for page in client.iter_pages(url, params=params, module=run.module):
             objects = page.data if isinstance(page.data, list) else ([page.data] if page.data else [])
@@ -130,7 +134,7 @@ def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
             room = MAX_STORED_ERRORS - len(run.errors)
             if room > 0:
                 run.errors = [*run.errors, *[str(r)[:500] for r in rejected[:room]]]
-            run.resume_url = page.next_url or ""
+            run.resume_url = page.following or ""
             run.heartbeat_at = timezone.now()
             run.save()
     except OcpiClientError as exc:

@@ -147,11 +147,10 @@ def _schedule(module: str, keys: list[tuple[int, str]], at=None) -> None:
 def push_schedule(partner_id: int, module: str, object_key: str, *, at=None) -> None:
     """Ask a worker to deliver one object's pending messages, at ``at`` when that is in the future (in-process mode
     runs tasks at once, so a delayed message waits for the periodic re-queue there)."""
-    from config.celery import app
-    from roaming.ocpi.tasks import outbox_deliver_task
+    from roaming.ocpi.tasks import outbox_deliver_task  # the task's app is the project's: the core never imports config
 
     delay = (at - timezone.now()).total_seconds() if at else 0.0
-    if delay > 0 and app.conf.task_always_eager:
+    if delay > 0 and outbox_deliver_task.app.conf.task_always_eager:
         return
     if delay > 0:
         outbox_deliver_task.apply_async((partner_id, module, object_key), countdown=delay)
@@ -289,10 +288,11 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
 
 
 def _schedule_retry(message: OutboxMessage) -> None:
-    from config.celery import app
+    # The task module is imported late (it imports this one); the task's app is whichever Celery app the project
+    # wired up, so the OCPI core never reaches into ``config``.
     from roaming.ocpi.tasks import outbox_deliver_task
 
-    if app.conf.task_always_eager:
+    if outbox_deliver_task.app.conf.task_always_eager:
         return  # in-process mode runs "countdown" tasks at once; the periodic re-queue picks the message up
 
     delay = max(0.0, (message.next_attempt_at - timezone.now()).total_seconds())

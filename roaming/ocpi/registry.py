@@ -79,6 +79,17 @@ def owner_role(identifier: str, version: str = "2.2.1") -> str:
     return endpoint.party_role
 
 
+def register_configuration_module(identifier: str, *, path: str, urlconf: str, version: str = "2.2.1") -> None:
+    """Register a configuration module (credentials) under both interface roles, one URL.
+
+    version_information_endpoint.asciidoc gives credentials no meaningful role and its examples say SENDER, but
+    implementations disagree: some look for a credentials RECEIVER before registering with us (py-ocpi publishes
+    only RECEIVER). Publishing both, same URL, satisfies either reading; the URL tree mounts the path once.
+    """
+    for role in ("SENDER", "RECEIVER"):
+        register(OcpiEndpoint(version=version, identifier=identifier, role=role, path=path, urlconf=urlconf))
+
+
 def all_endpoints() -> list[OcpiEndpoint]:
     return sorted(_endpoints.values(), key=lambda e: (e.version, e.identifier, e.role))
 

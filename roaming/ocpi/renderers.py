@@ -14,6 +14,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
+from roaming.ocpi.profile import SPEC_TOKEN_TYPE_FIELD, from_partner
+
 
 def _default(value):
     if isinstance(value, Decimal):
@@ -52,9 +54,16 @@ class OcpiJSONParser(BaseParser):
         if not raw.strip():
             return None
         try:
-            return loads(raw)
+            data = loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(str(exc))
+        # The partner profile: a caller whose bodies name a token's type differently (roaming.ocpi.profile).
+        caller = getattr((parser_context or {}).get("request"), "_user", None)
+        view = (parser_context or {}).get("view")
+        field = getattr(caller, "token_type_field", SPEC_TOKEN_TYPE_FIELD)
+        if field != SPEC_TOKEN_TYPE_FIELD:
+            data = from_partner(data, module=getattr(view, "ocpi_module", ""), token_type_field=field)
+        return data
 
 
 class OcpiContentNegotiation(DefaultContentNegotiation):

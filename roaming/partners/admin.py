@@ -103,6 +103,7 @@ class PartnerAdmin(admin.ModelAdmin):
         "versions_url",
         "version",
         "token_encoding",
+        "token_type_field",
         "registered_at",
         "last_success_at",
         "last_failure_at",

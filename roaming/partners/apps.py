@@ -10,15 +10,8 @@ class PartnersConfig(AppConfig):
 
     def ready(self):
         from roaming.ocpi import registry
-        from roaming.ocpi.status import InterfaceRole
 
-        # credentials: one endpoint, role meaningless (spec: send SENDER).
-        registry.register(
-            registry.OcpiEndpoint(
-                version="2.2.1",
-                identifier="credentials",
-                role=InterfaceRole.SENDER,
-                path="credentials",
-                urlconf="roaming.partners.ocpi.urls",
-            )
+        # credentials: one endpoint, published as SENDER and RECEIVER (peers disagree on which to look for).
+        registry.register_configuration_module(
+            "credentials", path="credentials", urlconf="roaming.partners.ocpi.urls", version="2.2.1"
         )

@@ -51,5 +51,6 @@ class PartnerCredentialsBackend:
                 parties=frozenset((cc, pid) for cc, pid, _ in roles),
                 roles=roles,
                 version=partner.version or None,
+                token_type_field=partner.token_type_field,
             )
         return None

@@ -21,6 +21,11 @@ class TokenEncoding(models.TextChoices):
     PLAIN = "plain", "Plain (OCPI 2.1.1 and many 2.2 peers)"
 
 
+class TokenTypeField(models.TextChoices):
+    TYPE = "type", "type (OCPI 2.2.1)"
+    TOKEN_TYPE = "token_type", "token_type (some platforms)"
+
+
 class Initiator(models.TextChoices):
     US = "us", "We registered with them"
     THEM = "them", "They registered with us"

@@ -16,6 +16,7 @@ class PartnerClient(OcpiClient):
             token if token is not None else partner.their_token,
             partner_id=partner.pk,
             token_encoding=partner.token_encoding,
+            token_type_field=partner.token_type_field,
             **kwargs,
         )
         self.partner = partner

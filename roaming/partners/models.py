@@ -6,7 +6,7 @@ from django.db.models import Q
 from roaming.core import crypto
 from roaming.core.models import TimeStampedModel
 from roaming.ocpi.status import InterfaceRole, Role
-from roaming.partners.choices import Initiator, PartnerStatus, TokenEncoding, TokenKind
+from roaming.partners.choices import Initiator, PartnerStatus, TokenEncoding, TokenKind, TokenTypeField
 
 
 class Partner(TimeStampedModel):
@@ -28,6 +28,14 @@ class Partner(TimeStampedModel):
         choices=TokenEncoding.choices,
         default=TokenEncoding.BASE64,
         help_text="How we send the partner's token in the Authorization header.",
+    )
+    # The partner profile: what the partner wants that its answers do not reveal (see roaming.ocpi.profile).
+    token_type_field = models.CharField(
+        "token type key",
+        max_length=10,
+        choices=TokenTypeField.choices,
+        default=TokenTypeField.TYPE,
+        help_text="The key of a token's type in Token objects and cdr_token, both ways.",
     )
     registered_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField("last successful contact", null=True, blank=True)

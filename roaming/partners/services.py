@@ -116,7 +116,7 @@ def partner_discover(*, partner: Partner, versions_url: str, token: str) -> Disc
     version = mutual[0]
     details_url = offered[version]
     try:
-        details = client.get(details_url, module="versions").data
+        details = client.get(details_url, module="versions").object
     except OcpiClientError as exc:
         raise PartnerUnreachable(f"could not read the partner's version details: {exc.message}")
     raw_endpoints = (details or {}).get("endpoints") if isinstance(details, dict) else None
@@ -337,7 +337,7 @@ def partner_register_outbound(*, partner: Partner) -> Partner:
     client = PartnerClient(partner, token=token_a, retries=0)
     try:
         result = client.post(credentials_url, our_credentials(token_b), module="credentials")
-        credentials = _validate_credentials(result.data)
+        credentials = _validate_credentials(result.object)
     except (OcpiClientError, InvalidInput) as exc:
         with transaction.atomic():
             _revoke_tokens(partner)
@@ -385,7 +385,7 @@ def partner_rotate_credentials(*, partner: Partner) -> Partner:
         result = PartnerClient(partner, retries=0).put(
             credentials_url, our_credentials(new_token), module="credentials"
         )
-        credentials = _validate_credentials(result.data)
+        credentials = _validate_credentials(result.object)
     except (OcpiClientError, InvalidInput) as exc:
         PartnerToken.objects.filter(digest=crypto.token_digest(new_token)).update(revoked_at=timezone.now())
         partner_event(partner, "rotate", f"Credentials rotation failed: {exc}", success=False)

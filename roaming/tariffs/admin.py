@@ -20,6 +20,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.locations.choices import PowerType
 from roaming.locations.models import Location
+from roaming.locations.services.tariff_assignment import connector_tariffs_assign, connector_tariffs_unassign
 from roaming.ocpi.admin_filters import OwnDataFilter
 from roaming.ocpi.datetimes import format_datetime
 from roaming.ocpi.exceptions import flatten_errors
@@ -27,6 +28,7 @@ from roaming.tariffs import pricing, selectors, services
 from roaming.tariffs.models import Tariff
 from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
 from roaming.tariffs.ocpi.serializers import validate_tariff
+from roaming.tariffs.presentation import pricing_breakdown
 
 # --- list filters ---------------------------------------------------------------------------------------------
 
@@ -331,9 +333,11 @@ class TariffAdmin(admin.ModelAdmin):
             if "_apply" in request.POST:
                 try:
                     if form.cleaned_data["operation"] == "assign":
-                        changed = services.tariff_assign_to_connectors(tariff=tariff, connectors=connectors)
+                        changed = connector_tariffs_assign(
+                            tariff=tariff, connectors=connectors, conflicts=selectors.tariff_assignment_conflicts
+                        )
                     else:
-                        changed = services.tariff_unassign_from_connectors(tariff=tariff, connectors=connectors)
+                        changed = connector_tariffs_unassign(tariff=tariff, connectors=connectors)
                 except ValidationError as exc:
                     form.add_error(None, exc)
                 else:
@@ -381,7 +385,7 @@ class TariffAdmin(admin.ModelAdmin):
                 form.add_error(None, str(exc))
                 result = None
             else:
-                rows = result.breakdown()
+                rows = pricing_breakdown(result)
         return TemplateResponse(
             request,
             "admin/tariffs/tariff/calculator.html",

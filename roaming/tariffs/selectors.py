@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models.functions import Replace, Upper
 
 from roaming.locations.models import Connector
 from roaming.ocpi.kit.selectors import by_party, object_get
@@ -67,6 +67,37 @@ def tariff_usage(*, tariff: Tariff) -> tuple[int, int]:
             connectors += 1
             locations.add(location_id)
     return connectors, len(locations)
+
+
+def _window(tariff: Tariff) -> tuple[dt.datetime, dt.datetime]:
+    return (tariff.start_date_time or dt.datetime.min.replace(tzinfo=dt.UTC)), (
+        tariff.end_date_time or dt.datetime.max.replace(tzinfo=dt.UTC)
+    )
+
+
+def tariff_assignment_conflicts(tariff: Tariff, connectors: list[Connector]) -> list[str]:
+    """Why ``tariff`` may not join these connectors' ``tariff_ids``: at most one tariff per Tariff.type may be
+    active at any time (mod_locations.asciidoc, Connector object); tariffs with no type are one more group. Returns
+    a message per conflicting tariff (the ``conflicts`` rule of ``connector_tariffs_assign``)."""
+    other_ids = {str(i).upper() for row in connectors for i in row.tariff_ids or []} - {tariff.tariff_id.upper()}
+    if not other_ids:
+        return []
+    start, end = _window(tariff)
+    others = (
+        Tariff.objects.filter(source_partner__isnull=True, type=tariff.type)
+        .annotate(upper_id=Upper("tariff_id"))
+        .filter(upper_id__in=other_ids)
+    )
+    messages = []
+    for other in others:
+        other_start, other_end = _window(other)
+        if other_start < end and start < other_end:
+            count = sum(1 for row in connectors if _references(row, other.upper_id))
+            messages.append(
+                f"{count} connector(s) already use tariff {other.tariff_id} of the same type "
+                f"({other.type or 'no type'}) with an overlapping validity period"
+            )
+    return messages
 
 
 def connectors_for_assignment(

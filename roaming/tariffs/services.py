@@ -10,26 +10,23 @@ Two sides share one table:
   ``tariff_ids`` of our connectors and those locations are pushed ("Before deleting a Tariff object, it is
   RECOMMENDED to ensure that the Tariff object is not referenced by any Connector object").
 
-Connector assignment (Connector.tariff_ids, mod_locations.asciidoc) lives here too: it is how our tariffs reach
-partners through the Locations module, and it must bump ``last_updated`` on the connector, its EVSE and its
-location (or ``date_from`` pulls miss the change) and push each changed location once.
+Connector assignment (Connector.tariff_ids, mod_locations.asciidoc) is a locations service
+(``roaming.locations.services.tariff_assignment``): this module writes no Location, EVSE or Connector row.
 """
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
-from django.db.models.functions import Upper
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
-from roaming.locations.models import EVSE, Connector, Location
-from roaming.locations.services.own import location_object_key, locations_push_own, now_second
+from roaming.locations.services.own import location_object_key, now_second
+from roaming.locations.services.tariff_assignment import connector_tariffs_unassign
 from roaming.ocpi.exceptions import flatten_errors
 from roaming.ocpi.kit.receive import (
     ReceiveResult,
@@ -248,118 +245,10 @@ def tariff_delete_own(*, tariff: Tariff) -> int:
         if not locked.is_own:
             raise ValidationError("only our own tariffs can be deleted this way; a partner's tariff is its to retire")
         connectors = [c for c in tariff_connectors(tariff=locked) if c.evse.location.source_partner_id is None]
-        unlinked = tariff_unassign_from_connectors(tariff=locked, connectors=connectors) if connectors else 0
+        unlinked = connector_tariffs_unassign(tariff=locked, connectors=connectors) if connectors else 0
         key = locked.object_key
         locked.delete()
         # The DELETE waits until the location PUTs that unlinked the tariff have reached each partner.
         location_keys = tuple(sorted({location_object_key(c.evse.location) for c in connectors}))
         push_enqueue(module=MODULE, object_key=key, method="DELETE", path=key, body=None, after_keys=location_keys)
     return unlinked
-
-
-# --- assignment to connectors (Connector.tariff_ids) ------------------------------------------------------------
-
-
-def _connector_filter(connectors) -> dict:
-    if isinstance(connectors, QuerySet):
-        return {"pk__in": connectors.values("pk")}
-    return {"pk__in": [c.pk if isinstance(c, Connector) else int(c) for c in connectors]}
-
-
-def _window(tariff: Tariff) -> tuple[dt.datetime, dt.datetime]:
-    return (tariff.start_date_time or dt.datetime.min.replace(tzinfo=dt.UTC)), (
-        tariff.end_date_time or dt.datetime.max.replace(tzinfo=dt.UTC)
-    )
-
-
-def _type_conflicts(tariff: Tariff, rows: list[Connector]) -> list[str]:
-    """Connector.tariff_ids: at most one tariff per Tariff.type may be active at any time (mod_locations.asciidoc,
-    Connector object). Tariffs with no type are one more group. Returns a message per conflicting tariff."""
-    other_ids = {str(i).upper() for row in rows for i in row.tariff_ids or []} - {tariff.tariff_id.upper()}
-    if not other_ids:
-        return []
-    start, end = _window(tariff)
-    others = (
-        Tariff.objects.filter(source_partner__isnull=True, type=tariff.type)
-        .annotate(upper_id=Upper("tariff_id"))
-        .filter(upper_id__in=other_ids)
-    )
-    messages = []
-    for other in others:
-        other_start, other_end = _window(other)
-        if other_start < end and start < other_end:
-            count = sum(1 for row in rows if any(str(i).upper() == other.upper_id for i in row.tariff_ids or []))
-            messages.append(
-                f"{count} connector(s) already use tariff {other.tariff_id} of the same type "
-                f"({other.type or 'no type'}) with an overlapping validity period"
-            )
-    return messages
-
-
-def _change_connectors(*, tariff: Tariff, connectors, change: Callable[[list], list | None], check=None) -> int:
-    if not tariff.is_own:
-        raise ValidationError("only our own tariffs can be assigned to our connectors")
-    with transaction.atomic():
-        rows = list(
-            Connector.objects.select_for_update(of=("self",))
-            .filter(**_connector_filter(connectors))
-            .select_related("evse__location")
-            .order_by("pk")
-        )
-        foreign = sum(1 for row in rows if row.evse.location.source_partner_id is not None)
-        if foreign:
-            raise ValidationError(f"{foreign} connector(s) belong to a partner's location; only ours can be changed")
-        changed: list[Connector] = []
-        updates: list[tuple[Connector, list]] = []
-        for row in rows:
-            new_ids = change(list(row.tariff_ids or []))
-            if new_ids is not None:
-                updates.append((row, new_ids))
-        if check is not None and (problems := check([row for row, _ in updates])):
-            raise ValidationError(problems)
-        if not updates:
-            return 0
-        now, clock = now_second(), timezone.now()
-        for row, new_ids in updates:
-            row.tariff_ids = new_ids
-            row.last_updated = now
-            row.updated_at = clock
-            changed.append(row)
-        Connector.objects.bulk_update(changed, ["tariff_ids", "last_updated", "updated_at"], batch_size=1000)
-        # A Location's (and an EVSE's) last_updated advances whenever a child changes (mod_locations.asciidoc).
-        evse_ids = {row.evse_id for row in changed}
-        location_ids = {row.evse.location_id for row in changed}
-        EVSE.objects.filter(pk__in=evse_ids).update(last_updated=now, updated_at=clock)
-        Location.objects.filter(pk__in=location_ids).update(last_updated=now, updated_at=clock)
-        locations_push_own(location_ids)
-    logger.info("tariff %s: %s connector(s) in %s location(s) changed", tariff, len(changed), len(location_ids))
-    return len(changed)
-
-
-def tariff_assign_to_connectors(*, tariff: Tariff, connectors) -> int:
-    """Add our ``tariff`` to the ``tariff_ids`` of our ``connectors`` (a queryset, or Connectors / pks) that lack
-    it, atomically; bump connector, EVSE and location ``last_updated`` and push each changed location once.
-
-    Refused (Django ``ValidationError``) when a connector already has another tariff of the same type whose
-    validity overlaps (mod_locations.asciidoc, Connector ``tariff_ids``). Returns how many connectors changed.
-    """
-
-    def add(ids: list) -> list | None:
-        if any(str(i).upper() == tariff.tariff_id.upper() for i in ids):
-            return None
-        return [*ids, tariff.tariff_id]
-
-    return _change_connectors(
-        tariff=tariff, connectors=connectors, change=add, check=lambda rows: _type_conflicts(tariff, rows)
-    )
-
-
-def tariff_unassign_from_connectors(*, tariff: Tariff, connectors) -> int:
-    """Remove our ``tariff`` from the ``tariff_ids`` of our ``connectors`` that have it; same bumps and pushes as
-    ``tariff_assign_to_connectors``. Returns how many connectors changed."""
-
-    def remove(ids: list) -> list | None:
-        kept = [i for i in ids if str(i).upper() != tariff.tariff_id.upper()]
-        return kept if len(kept) != len(ids) else None
-
-    return _change_connectors(tariff=tariff, connectors=connectors, change=remove)

@@ -37,10 +37,13 @@ def test_tariff_linked_to_connectors_reaches_the_emsp_and_prices_the_same(regist
     cpo.manage("import_chargers", str(__import__("pathlib").Path(__file__).parent / "data" / "chargers.csv"))
     cpo.shell(
         "from roaming.locations.models import Connector\n"
-        "from roaming.tariffs.services import tariff_save_own, tariff_assign_to_connectors\n"
+        "from roaming.locations.services.tariff_assignment import connector_tariffs_assign\n"
+        "from roaming.tariffs.selectors import tariff_assignment_conflicts\n"
+        "from roaming.tariffs.services import tariff_save_own\n"
         f"t = tariff_save_own(data={json.dumps(TARIFF)})\n"
-        "n = tariff_assign_to_connectors(tariff=t, connectors=Connector.objects.filter("
-        "evse__location__location_id='LOC-AMS-1', evse__location__source_partner__isnull=True))\n"
+        "n = connector_tariffs_assign(tariff=t, connectors=Connector.objects.filter("
+        "evse__location__location_id='LOC-AMS-1', evse__location__source_partner__isnull=True),"
+        " conflicts=tariff_assignment_conflicts)\n"
         "assert n == 3, n"
     )
 

@@ -604,7 +604,7 @@ def test_errors_by_line_groups_the_reasons_of_a_row():
 
 
 def test_a_database_conflict_while_writing_rolls_everything_back(monkeypatch):
-    from roaming.locations.services import imports
+    from roaming.locations.services.imports import service as imports
 
     def fail(plan):
         from django.db import IntegrityError

@@ -10,6 +10,7 @@ from itertools import islice
 from urllib.parse import parse_qs
 
 import pytest
+import requests
 
 from roaming.ocpi.client import OcpiClient, OcpiClientError, OcpiConnectionError, OcpiResult, encode_token, join_url
 from roaming.ocpi.models import TrafficLog
@@ -92,14 +93,18 @@ def test_a_body_that_is_not_an_envelope_is_an_error(stub_server, make_client, st
     assert caught.value.transient is False
 
 
-def test_an_http_error_without_envelope_quotes_the_body(stub_server, make_client):
-    stub_server.route("GET", "/ocpi/thing", (403, b"<h1>Forbidden by the firewall</h1>"))
+def test_an_http_error_without_envelope_does_not_echo_the_body(stub_server, make_client):
+    # Issue 9: a proxy's internal page must not reach the admin or a credentials error message.
+    stub_server.route("GET", "/ocpi/thing", (403, b"<h1>Forbidden by the firewall at 10.1.2.3</h1>"))
 
-    with pytest.raises(OcpiClientError, match="Forbidden by the firewall") as caught:
+    with pytest.raises(OcpiClientError) as caught:
         make_client().get(f"{stub_server.url}/ocpi/thing")
 
     assert caught.value.http_status == 403
     assert caught.value.transient is False
+    assert "10.1.2.3" not in caught.value.message
+    assert "no OCPI envelope (application/json, 46 bytes; see the traffic log)" in caught.value.message
+    assert "10.1.2.3" in TrafficLog.objects.get().response_body  # kept where staff can read it
 
 
 # --- Retries -----------------------------------------------------------------------------------------------------
@@ -155,6 +160,12 @@ def test_connection_refused_is_a_transient_connection_error(make_client, dead_ur
 
     assert caught.value.transient is True
     assert caught.value.http_status is None
+    # Staff read plain words; the connection library's text stays in the traffic log.
+    host = dead_url.split("//", 1)[1].rstrip("/")
+    assert caught.value.message.endswith(
+        f"failed: connection refused by {host} (nothing listens there, or a firewall refuses)"
+    )
+    assert "Max retries" not in caught.value.message and "HTTPConnectionPool" not in caught.value.message
     log = TrafficLog.objects.get()
     assert log.direction == TrafficLog.Direction.OUTBOUND
     assert log.partner == partner
@@ -175,6 +186,26 @@ def test_timeout_is_a_connection_error(stub_server, make_client):
 
     assert time.monotonic() - started < 2
     assert "Timeout" in TrafficLog.objects.get().error
+
+
+@pytest.mark.parametrize(
+    ("exc", "words"),
+    [
+        (requests.exceptions.ConnectTimeout("x"), "p.example:8443 did not accept a connection in time (timeout)"),
+        (requests.exceptions.ReadTimeout("x"), "p.example:8443 accepted the connection but did not answer in time"),
+        (requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED]"), "its certificate is not trusted"),
+        (
+            requests.exceptions.ConnectionError("NameResolutionError: Name or service not known"),
+            "the host name p.example does not resolve (DNS)",
+        ),
+        (requests.exceptions.ConnectionError("Connection aborted, RemoteDisconnected"), "closed the connection"),
+        (requests.exceptions.ConnectionError("something else"), "could not connect to p.example:8443"),
+    ],
+)
+def test_transport_failures_are_described_in_plain_words(exc, words):
+    from roaming.ocpi.client import describe_transport_error
+
+    assert words in describe_transport_error(exc, "https://p.example:8443/ocpi/versions")
 
 
 # --- Headers -------------------------------------------------------------------------------------------------------
@@ -303,7 +334,7 @@ def test_a_link_loop_is_detected(stub_server, make_client):
     loop = f'<{stub_server.url}/ocpi/list?offset=2>; rel="next"'
     stub_server.route("GET", "/ocpi/list", (200, envelope([1, 2]), {"Link": loop}))
 
-    with pytest.raises(OcpiClientError, match="pagination loop"):
+    with pytest.raises(OcpiClientError, match="pagination: .* already fetched"):
         list(islice(make_client().iterate(f"{stub_server.url}/ocpi/list"), 50))  # bounded if undetected
 
     assert len(stub_server.calls("GET", "/ocpi/list")) == 2
@@ -320,7 +351,7 @@ def test_a_link_back_to_the_first_page_is_a_loop(stub_server, make_client):
     stub_server.route("GET", "/ocpi/list", respond)
     seen = []
 
-    with pytest.raises(OcpiClientError, match="pagination loop"):
+    with pytest.raises(OcpiClientError, match="pagination: .* already fetched"):
         for item in islice(make_client().iterate(first), 50):  # bounded if undetected
             seen.append(item)
 

@@ -219,3 +219,19 @@ def test_datetime_field_refuses_instants_outside_the_range_of_dates(value):
     with pytest.raises(serializers.ValidationError) as caught:
         OcpiDateTimeField().to_internal_value(value)
     assert "outside the supported range of dates" in str(caught.value.detail[0])
+
+
+def test_format_datetime_keeps_milliseconds_only_when_asked_and_present():
+    assert format_datetime(NOON.replace(microsecond=123_999), milliseconds=True) == "2024-01-31T12:00:00.123Z"
+    assert format_datetime(NOON, milliseconds=True) == "2024-01-31T12:00:00Z"
+    assert format_datetime(NOON.replace(microsecond=123_999)) == "2024-01-31T12:00:00Z"
+
+
+def test_to_utc_takes_a_datetime_string_or_a_datetime():
+    from roaming.ocpi.datetimes import to_utc
+
+    assert to_utc("2024-01-31T14:00:00+02:00") == NOON
+    assert to_utc(datetime(2024, 1, 31, 14, 0, tzinfo=timezone(timedelta(hours=2)))).tzinfo == UTC
+    assert to_utc(datetime(2024, 1, 31, 12, 0)) == NOON  # naive: taken as UTC
+    with pytest.raises(ValueError, match="RFC 3339"):
+        to_utc("yesterday")

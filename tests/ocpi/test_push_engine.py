@@ -232,3 +232,38 @@ def test_a_bulk_change_schedules_deliveries_in_batches(
     assert published == ["ocpi.outbox_deliver_batch"]  # 120 objects, batches of 500
     assert OutboxMessage.objects.filter(status="delivered").count() == 120
     assert len(stub_server.requests) == 120
+
+
+def test_push_engine_does_not_import_the_projects_celery_wiring():
+    """The OCPI core depends on Celery, never on ``config`` (the project's wiring)."""
+    import ast
+    import inspect
+
+    import roaming.ocpi.push as push
+
+    tree = ast.parse(inspect.getsource(push))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(name == "config" or name.startswith("config.") for name in imported)
+
+
+def test_transient_failure_schedules_a_delayed_task_when_workers_run(stub_server, receiver, monkeypatch, settings):
+    """Outside eager mode the retry is a countdown task on the app the project wired (the broker is stubbed)."""
+    from roaming.ocpi.tasks import outbox_deliver_task
+
+    scheduled = []
+    monkeypatch.setattr(outbox_deliver_task, "apply_async", lambda args, countdown: scheduled.append((args, countdown)))
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (503, b"down"))
+    enqueue()
+
+    conf = outbox_deliver_task.app.conf
+    conf.task_always_eager = False
+    try:
+        assert outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1").endswith("retry later")
+    finally:
+        conf.task_always_eager = True
+
+    assert len(scheduled) == 1
+    args, countdown = scheduled[0]
+    assert args == (receiver.pk, "locations", "NL/EXA/LOC1")
+    assert 0 < countdown <= settings.OCPI_PUSH_BACKOFF_BASE * 1.2

@@ -255,13 +255,20 @@ def test_admin_display_methods():
     model_admin = TrafficLogAdmin(TrafficLog, None)
     long_url = "http://p.example/" + "x" * 100
 
-    assert model_admin.short_url(TrafficLog(url="http://short")) == "http://short"
-    assert model_admin.short_url(TrafficLog(url=long_url)) == long_url[:77] + "..."
-    assert "1000" in model_admin.ocpi_status_badge(TrafficLog(http_status=200, ocpi_status=1000))
+    # The path is shown (cut to 60 characters), the whole URL is the tooltip.
+    assert (
+        model_admin.short_url(TrafficLog(url="http://short/ocpi?x=1"))
+        == '<span title="http://short/ocpi?x=1">/ocpi?x=1</span>'
+    )
+    assert model_admin.short_url(TrafficLog(url=long_url)) == f'<span title="{long_url}">/{"x" * 58}…</span>'
+    assert model_admin.call(TrafficLog(direction="OUT", method="PUT", module="locations")) == "out PUT locations"
+    assert model_admin.call(TrafficLog(direction="IN", method="GET")) == "in GET -"
+    assert ">200 / 1000<" in model_admin.ocpi_status_badge(TrafficLog(http_status=200, ocpi_status=1000))
     assert "#080" in model_admin.ocpi_status_badge(TrafficLog(http_status=200, ocpi_status=1000))
     assert "#b00" in model_admin.ocpi_status_badge(TrafficLog(http_status=200, ocpi_status=2001))
-    assert model_admin.ocpi_status_badge(TrafficLog(http_status=200)) == "-"
-    assert "no answer" in model_admin.ocpi_status_badge(TrafficLog(http_status=None))
+    assert "#b00" in model_admin.ocpi_status_badge(TrafficLog(http_status=503))
+    assert ">200 / -<" in model_admin.ocpi_status_badge(TrafficLog(http_status=200))
+    assert "no answer" in model_admin.ocpi_status_badge(TrafficLog(http_status=None, error="ConnectTimeout"))
 
 
 def test_status_of_a_large_body_is_read_without_parsing_it_whole():
@@ -297,3 +304,15 @@ def test_an_entry_is_titled_with_its_outcome_in_words(fields, title):
     entry = TrafficLog(direction="OUT", method="GET", url="https://p.example/ocpi/versions", **fields)
     assert str(entry) == title
     assert "None" not in str(entry)
+
+
+def test_outbox_admin_display_methods():
+    from roaming.ocpi.admin import OutboxMessageAdmin
+    from roaming.ocpi.models import OutboxMessage
+
+    model_admin = OutboxMessageAdmin(OutboxMessage, None)
+    message = OutboxMessage(method="PUT", module="locations", path="NL/CPO/L1", http_status=503, last_error="e" * 90)
+    assert model_admin.answer(message) == "503 / -"
+    assert model_admin.answer(OutboxMessage()) == "-"
+    assert model_admin.call(message) == '<span title="PUT locations NL/CPO/L1">PUT locations NL/CPO/L1</span>'
+    assert model_admin.short_error(message) == f'<span title="{"e" * 90}">{"e" * 59}…</span>'

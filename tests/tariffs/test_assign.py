@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from roaming.locations.models import EVSE, Connector, Location
+from roaming.locations.services.tariff_assignment import connector_tariffs_assign, connector_tariffs_unassign
 from roaming.ocpi.models import OutboxMessage
-from roaming.tariffs import selectors, services
+from roaming.tariffs import selectors
 from tests.partners.factories import PartnerFactory, registered_partner_with_token
 from tests.tariffs.factories import T0, ReceivedTariffFactory, TariffFactory, site
 
@@ -25,6 +26,13 @@ def location_receiver():
     )[0]
 
 
+def assign(*, tariff, connectors) -> int:
+    """Assign as the tariffs admin does: the locations service, with the tariffs module's one-per-type rule."""
+    return connector_tariffs_assign(
+        tariff=tariff, connectors=connectors, conflicts=selectors.tariff_assignment_conflicts
+    )
+
+
 def location_pushes() -> list[str]:
     return list(OutboxMessage.objects.filter(module="locations").order_by("id").values_list("path", flat=True))
 
@@ -34,7 +42,7 @@ def test_assign_updates_connectors_bumps_parents_and_pushes_once_per_location():
     first, second, other = site(evses=3, connectors=2), site(evses=1, connectors=2), site(evses=1)
     connectors = Connector.objects.filter(evse__location__in=[first, second])
 
-    assert services.tariff_assign_to_connectors(tariff=tariff, connectors=connectors) == 8
+    assert assign(tariff=tariff, connectors=connectors) == 8
 
     assert all(c.tariff_ids == ["NEW"] for c in connectors)
     assert all(c.last_updated > T0 for c in connectors)
@@ -56,7 +64,7 @@ def test_assign_keeps_other_tariffs_and_skips_connectors_that_have_it():
     lacks_it.tariff_ids = ["AD_HOC"]
     lacks_it.save()
 
-    assert services.tariff_assign_to_connectors(tariff=tariff, connectors=[has_it, lacks_it.pk]) == 1
+    assert assign(tariff=tariff, connectors=[has_it, lacks_it.pk]) == 1
 
     has_it.refresh_from_db()
     lacks_it.refresh_from_db()
@@ -67,12 +75,12 @@ def test_assign_keeps_other_tariffs_and_skips_connectors_that_have_it():
 def test_assigning_again_changes_and_pushes_nothing():
     tariff = TariffFactory()
     location = site(evses=2)
-    services.tariff_assign_to_connectors(tariff=tariff, connectors=Connector.objects.all())
+    assign(tariff=tariff, connectors=Connector.objects.all())
     OutboxMessage.objects.all().delete()
     location.refresh_from_db()
     stamp = location.last_updated
 
-    assert services.tariff_assign_to_connectors(tariff=tariff, connectors=Connector.objects.all()) == 0
+    assert assign(tariff=tariff, connectors=Connector.objects.all()) == 0
 
     location.refresh_from_db()
     assert location.last_updated == stamp
@@ -84,7 +92,7 @@ def test_unassign_removes_it_case_insensitively():
     location = site(evses=2)
     Connector.objects.update(tariff_ids=["old", "KEEP"])
 
-    assert services.tariff_unassign_from_connectors(tariff=tariff, connectors=Connector.objects.all()) == 2
+    assert connector_tariffs_unassign(tariff=tariff, connectors=Connector.objects.all()) == 2
 
     assert [c.tariff_ids for c in Connector.objects.all()] == [["KEEP"], ["KEEP"]]
     assert location_pushes() == [f"NL/EXA/{location.location_id}"]
@@ -94,11 +102,9 @@ def test_partner_connectors_and_partner_tariffs_are_refused():
     tariff = TariffFactory()
     partner_site = site(evses=1, country_code="BE", party_id="BEC", source_partner=PartnerFactory())
     with pytest.raises(ValidationError, match="belong to a partner's location"):
-        services.tariff_assign_to_connectors(
-            tariff=tariff, connectors=Connector.objects.filter(evse__location=partner_site)
-        )
+        assign(tariff=tariff, connectors=Connector.objects.filter(evse__location=partner_site))
     with pytest.raises(ValidationError, match="only our own tariffs"):
-        services.tariff_assign_to_connectors(tariff=ReceivedTariffFactory(), connectors=Connector.objects.all())
+        assign(tariff=ReceivedTariffFactory(), connectors=Connector.objects.all())
     assert all(c.tariff_ids == [] for c in Connector.objects.all())
     assert not OutboxMessage.objects.exists()
 
@@ -112,15 +118,15 @@ def test_one_active_tariff_per_type_is_enforced():
     Connector.objects.update(tariff_ids=["CUR"])
 
     with pytest.raises(ValidationError) as info:
-        services.tariff_assign_to_connectors(tariff=overlapping, connectors=Connector.objects.all())
+        assign(tariff=overlapping, connectors=Connector.objects.all())
     assert info.value.messages == [
         "2 connector(s) already use tariff CUR of the same type (REGULAR) with an overlapping validity period"
     ]
     assert all(c.tariff_ids == ["CUR"] for c in Connector.objects.all())
 
     # A successor starting when the current one ends, or another type, may sit next to it (spec example 6).
-    assert services.tariff_assign_to_connectors(tariff=successor, connectors=Connector.objects.all()) == 2
-    assert services.tariff_assign_to_connectors(tariff=ad_hoc, connectors=Connector.objects.all()) == 2
+    assert assign(tariff=successor, connectors=Connector.objects.all()) == 2
+    assert assign(tariff=ad_hoc, connectors=Connector.objects.all()) == 2
     assert all(c.tariff_ids == ["CUR", "NEXT", "ADHOC"] for c in Connector.objects.all())
 
 
@@ -129,7 +135,7 @@ def test_bulk_assignment_cost_grows_with_locations_not_connectors():
     site(evses=2, connectors=1)
     site(evses=2, connectors=1)
     with CaptureQueriesContext(connection) as small:
-        services.tariff_assign_to_connectors(tariff=tariff, connectors=Connector.objects.all())
+        assign(tariff=tariff, connectors=Connector.objects.all())
     Connector.objects.update(tariff_ids=[])
     for location in Location.objects.all():
         for n in range(20):
@@ -146,7 +152,7 @@ def test_bulk_assignment_cost_grows_with_locations_not_connectors():
                     last_updated=T0,
                 )
     with CaptureQueriesContext(connection) as large:
-        changed = services.tariff_assign_to_connectors(tariff=other, connectors=Connector.objects.all())
+        changed = assign(tariff=other, connectors=Connector.objects.all())
     assert changed == 124
     assert len(large) == len(small)
     assert len(location_pushes()) == 4  # two locations, twice
@@ -165,3 +171,16 @@ def test_connector_selection_for_the_admin():
     first_evse = plain.evses.order_by("uid").first()
     assert selectors.connectors_for_assignment(evse_id_prefix=first_evse.evse_id).count() == 1
     assert selectors.connectors_for_assignment(evse_id_prefix="NLEXA").count() == 3  # '*' separators optional
+
+
+def test_the_tariffs_module_writes_no_location_rows():
+    """Assignment is the locations module's service: tariffs' services do not import the location models."""
+    import ast
+    import inspect
+
+    from roaming.tariffs import services
+
+    tree = ast.parse(inspect.getsource(services))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "roaming.locations.models" not in imported
+    assert "roaming.locations.services.tariff_assignment" in imported

@@ -38,7 +38,10 @@ def test_spec_cdr_example_matches_its_own_cost():
     assert report["matches"] is True
     assert report["time_zone"] == "UTC" and report["time_zone_source"] == "default"
     assert report["charging_periods"][0]["start_date_time"] == "2015-06-29T21:39:09Z"
-    assert report["recomputed"]["total_time"] == "1.9731"
+    # The period declares TIME 1.973 h; its timestamps span 1.97306 h: within rounding, priced as declared.
+    assert report["recomputed"]["total_time"] == "1.9730"
+    assert report["difference"]["total_time"] == "0.0000"
+    assert report["period_discrepancies"] == []
     # Its single period has only TIME, while the CDR states 15.342 kWh: reported, not silently ignored.
     assert report["difference"]["total_energy"] == "-15.3420"
     assert any("no ENERGY" in w for w in report["warnings"])
@@ -136,3 +139,87 @@ def test_time_zone_defaults_to_the_cdr_locations_zone_from_the_database(tmp_path
     report = json.loads(capsys.readouterr().out)
     assert report["time_zone"] == "Europe/Brussels"
     assert report["time_zone_source"] == "resolver"
+
+
+TIME_AND_PARKING = {
+    "country_code": "NL",
+    "party_id": "EXA",
+    "id": "TP",
+    "currency": "EUR",
+    "elements": [
+        {"price_components": [{"type": "TIME", "price": "2.00", "step_size": 1}]},
+        {"price_components": [{"type": "PARKING_TIME", "price": "4.00", "step_size": 1}]},
+    ],
+    "last_updated": "2024-01-01T00:00:00Z",
+}
+
+
+def period(start, **volumes):
+    return {"start_date_time": start, "dimensions": [{"type": k, "volume": v} for k, v in volumes.items()]}
+
+
+@pytest.mark.django_db
+def test_declared_volumes_are_priced_and_disagreeing_periods_listed(tmp_path):
+    # The CPO claims 0.5 h of charging although its next period starts an hour later: finance disputes the claim,
+    # so the claim is priced (€1.00, not the €2.00 the timestamps imply) and the period is listed with both figures.
+    cdr = {
+        "id": "CDR1",
+        "currency": "EUR",
+        "start_date_time": "2024-03-01T10:00:00Z",
+        "end_date_time": "2024-03-01T11:15:00Z",
+        "charging_periods": [
+            period("2024-03-01T10:00:00Z", TIME=0.5, ENERGY=10),
+            period("2024-03-01T11:00:00Z", PARKING_TIME=0.25),
+        ],
+        "total_cost": {"excl_vat": 2.00},
+        "total_time": 0.75,
+        "total_parking_time": 0.25,
+    }
+
+    report = run(write(tmp_path, "t.json", TIME_AND_PARKING), write(tmp_path, "c.json", cdr))
+
+    assert report["recomputed"]["total_time_cost"]["excl_vat"] == "1.00"
+    assert report["recomputed"]["total_parking_cost"]["excl_vat"] == "1.00"
+    assert report["recomputed"]["total_cost"]["excl_vat"] == "2.00"
+    assert report["recomputed"]["total_time"] == "0.7500"
+    assert report["recomputed"]["total_parking_time"] == "0.2500"
+    assert report["matches"] is True
+    assert report["period_discrepancies"] == [
+        {
+            "period": 0,
+            "start_date_time": "2024-03-01T10:00:00Z",
+            "declared_hours": "0.5000",
+            "timestamps_hours": "1.0000",
+        }
+    ]
+    assert any("disagrees with their timestamps" in w for w in report["warnings"])
+
+
+@pytest.mark.django_db
+def test_a_period_declaring_more_than_its_timestamps_is_priced_as_declared(tmp_path):
+    cdr = {
+        "currency": "EUR",
+        "end_date_time": "2024-03-01T10:30:00Z",
+        "charging_periods": [period("2024-03-01T10:00:00Z", TIME=1.5)],
+    }
+
+    report = run(write(tmp_path, "t.json", TIME_AND_PARKING), write(tmp_path, "c.json", cdr))
+
+    assert report["recomputed"]["total_time_cost"]["excl_vat"] == "3.00"
+    assert [(d["declared_hours"], d["timestamps_hours"]) for d in report["period_discrepancies"]] == [
+        ("1.5000", "0.5000")
+    ]
+
+
+@pytest.mark.django_db
+def test_periods_without_time_dimensions_keep_their_timestamps(tmp_path):
+    cdr = {
+        "currency": "EUR",
+        "end_date_time": "2024-03-01T10:30:00Z",
+        "charging_periods": [period("2024-03-01T10:00:00Z", ENERGY=5)],
+    }
+
+    report = run(write(tmp_path, "t.json", TIME_AND_PARKING), write(tmp_path, "c.json", cdr))
+
+    assert report["recomputed"]["total_time"] == "0.5000"
+    assert report["period_discrepancies"] == []

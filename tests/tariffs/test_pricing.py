@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from roaming.tariffs.presentation import pricing_breakdown
 from roaming.tariffs.pricing import (
     Interval,
     Price,
@@ -377,7 +378,7 @@ def test_max_price_clamps_excl_and_incl_independently():
     assert r.total_cost == Price(D("9.80"), D("11.50"))
     assert r.adjustment == Price(D("0"), D("-0.358"))
     assert r.total_energy_cost == Price(D("9.80"), D("11.86"))  # the dimension total is not clamped
-    assert r.breakdown()[-1]["dimension"] == "MAX_PRICE"
+    assert pricing_breakdown(r)[-1]["dimension"] == "MAX_PRICE"
 
 
 def test_min_price_without_incl_vat_scales_incl_vat():
@@ -487,14 +488,22 @@ def test_breakdown_rows_are_readable():
     r = price_session(
         t, Timeline.constant_charge(at("2024-05-10T10:00"), energy_kwh=20, power_kw=10, parking=40, time_zone=AMS)
     )
-    texts = [row["text"] for row in r.breakdown()]
+    texts = [row["text"] for row in pricing_breakdown(r)]
     assert texts == [
         "start fee €0.50",
         "10:00–12:00 energy 20 kWh × €0.25/kWh = €5.00",
         "10:00–12:00 charging time 2 h: free (no price component applies)",
         "12:00–12:40 parking time 45 min × €2.00/h = €1.50 (used 40 min, rounded up to step_size 900)",
     ]
-    assert sum(row["cost_excl_vat"] for row in r.breakdown()) == r.total_cost.excl_vat
+    assert sum(row["cost_excl_vat"] for row in pricing_breakdown(r)) == r.total_cost.excl_vat
+
+
+def test_the_engine_carries_no_admin_presentation():
+    """The calculator's rows are built in roaming.tariffs.presentation; the engine stops at OCPI-shaped output."""
+    import roaming.tariffs.pricing.engine as engine
+
+    assert not hasattr(engine.PricingResult, "breakdown")
+    assert not hasattr(engine, "_quantity_text")
 
 
 # --------------------------------------------------------------------------------------------- parsing / helpers

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from roaming.tariffs.presentation import pricing_breakdown
 from roaming.tariffs.pricing import (
     Interval,
     Price,
@@ -226,7 +227,7 @@ def test_tariff_4_complex_saturday_afternoon():
 def test_tariff_14_switching_element_1():
     # 16:55 charge 10 min, park 2 min: 5 min @1.20 + 5 min @2.40 + parking 2 -> 15 min @1.00 = 0.55.
     r = price_session(tariff("tariff_14_step_size.json"), minutes("2018-12-18T16:55", 10, 2))
-    rows = {(row["dimension"], row["price"]): row for row in r.breakdown() if row["element"] is not None}
+    rows = {(row["dimension"], row["price"]): row for row in pricing_breakdown(r) if row["element"] is not None}
     assert rows[("TIME", D("1.20"))]["cost_excl_vat"] == D("0.10")
     assert rows[("TIME", D("2.40"))]["cost_excl_vat"] == D("0.20")
     assert rows[("PARKING_TIME", D("1.00"))]["cost_excl_vat"] == D("0.25")

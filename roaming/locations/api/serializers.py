@@ -2,6 +2,8 @@
 an OCPI thing (``evse_id``, ``uid``, ``connectors[].id``); values are validated with the same rules as the CSV
 import, leniently (enum values in any case, coordinates with too few decimals) and stored strictly."""
 
+import contextlib
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,7 +19,7 @@ from roaming.locations.choices import (
 )
 from roaming.locations.evse_id import EvseIdError, country_alpha3, evse_id_parse
 from roaming.locations.models import EVSE, Connector, Location
-from roaming.locations.services.imports import geo_coordinate, time_zone_name
+from roaming.locations.services.imports import enum_value, geo_coordinate, time_zone_name
 from roaming.ocpi.fields import validate_cistring, validate_ocpi_string
 
 
@@ -30,8 +32,9 @@ class EnumField(serializers.ChoiceField):
 
     def to_internal_value(self, data):
         if isinstance(data, str):
-            by_upper = {v.upper(): v for v in self.choices_class.values}
-            data = by_upper.get(data.strip().upper(), data)
+            # The import's parser (one per value kind); an unknown value gets DRF's own "not a valid choice" answer.
+            with contextlib.suppress(ValueError):
+                data = enum_value(data, self.choices_class)
         return super().to_internal_value(data)
 
 

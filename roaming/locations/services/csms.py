@@ -20,37 +20,16 @@ from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 from roaming.core.exceptions import ObjectNotFound, StateConflict
+from roaming.locations.chargers import charger_fields
 from roaming.locations.evse_id import evse_id_key
 from roaming.locations.models import EVSE, Connector, Location
 from roaming.locations.services import own
 from roaming.locations.services.imports import FALLBACK_TIME_ZONE, default_time_zone, diff_values, evse_uid_derive
 
-LOCATION_FIELDS = (
-    "name",
-    "address",
-    "city",
-    "postal_code",
-    "state",
-    "country",
-    "latitude",
-    "longitude",
-    "time_zone",
-    "parking_type",
-    "facilities",
-    "publish",
-    "charging_when_closed",
-)
-EVSE_FIELDS = ("evse_id", "capabilities", "physical_reference", "floor_level", "status")
-CONNECTOR_FIELDS = (
-    "standard",
-    "format",
-    "power_type",
-    "max_voltage",
-    "max_amperage",
-    "max_electric_power",
-    "tariff_ids",
-    "terms_and_conditions",
-)
+# The fields each write takes, from the one charger field table (keys and the immutable uid are handled apart).
+LOCATION_FIELDS = charger_fields("location")
+EVSE_FIELDS = charger_fields("evse")
+CONNECTOR_FIELDS = charger_fields("connector")
 
 
 def own_locations() -> models.QuerySet[Location]:

@@ -13,7 +13,6 @@ Typical use::
     result = price_session(tariff, timeline)
     result.total_cost            # Price(excl_vat=Decimal('7.00'), incl_vat=Decimal('7.90'))
     result.to_ocpi()             # CDR cost/volume fields and charging_periods
-    result.breakdown()           # rows for the admin price calculator
     describe_tariff(tariff)      # "€0.50 start fee + €0.25/kWh + €2.00/h parking (billed per 15 min)"
 """
 
@@ -40,7 +39,6 @@ from .tariff import (
     parse_tariff,
 )
 from .timeline import Interval, Reservation, Timeline
-from .timeutil import format_datetime, parse_datetime
 
 __all__ = [
     "AppliedComponent",
@@ -62,10 +60,8 @@ __all__ = [
     "Timeline",
     "compare_with_cdr",
     "describe_tariff",
-    "format_datetime",
     "format_money",
     "minor_units",
-    "parse_datetime",
     "parse_tariff",
     "price_cdr",
     "price_session",

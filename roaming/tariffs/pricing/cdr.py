@@ -1,6 +1,13 @@
 """Recompute an OCPI CDR's cost from its charging periods (mod_cdrs.asciidoc §CDR object, §ChargingPeriod) and
 compare it with the CDR's own figures. Pure helpers behind the ``price_cdr`` management command.
 
+The CPO's claim is what finance disputes, so the volumes each charging period *declares* are priced, not the
+durations its timestamps imply: a period declaring ``TIME`` 0.5 h is priced as half an hour even if the next period
+starts an hour later. Periods are laid end to end from the first period's start, each as long as its declared
+TIME + PARKING_TIME + RESERVATION_TIME (a period declaring none of them keeps its wall-clock length), so a period
+whose volume agrees with its timestamps keeps its place in the day. Every period whose volume disagrees with its
+timestamps is listed (``period_discrepancies``) with both figures.
+
 Time zone lookup order (restrictions are local to ``Location.time_zone``, which a CDR does not carry in 2.2.1):
 an explicit zone (``--time-zone``) > ``cdr_location.time_zone`` in the CDR JSON (not an OCPI field, but some
 systems add it) > an optional caller-supplied resolver (e.g. a database lookup of ``cdr_location.id``) > ``UTC``.
@@ -8,20 +15,27 @@ systems add it) > an optional caller-supplied resolver (e.g. a database lookup o
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from roaming.core.time import get_zone
+from roaming.ocpi.datetimes import to_utc
+
 from .engine import CostCategory, PricingResult, price_session
 from .money import Price, to_decimal
 from .tariff import Tariff
-from .timeline import Timeline
-from .timeutil import get_zone, parse_datetime
+from .timeline import Timeline, seconds_between
 
 TimeZoneResolver = Callable[[Mapping[str, Any]], "str | None"]
 
 COST_FIELDS = ("total_cost", *(c.value for c in CostCategory))
 VOLUME_FIELDS = ("total_energy", "total_time", "total_parking_time")
+TIME_DIMENSIONS = ("TIME", "PARKING_TIME", "RESERVATION_TIME")
+#: a declared duration further than this from the timestamps' is a discrepancy (volumes are rounded hours)
+VOLUME_TOLERANCE_SECONDS = Decimal(1)
+SECONDS_PER_HOUR = Decimal(3600)
 
 
 def unwrap_ocpi_object(data: Any) -> dict[str, Any]:
@@ -67,14 +81,71 @@ def resolve_time_zone(
     return "UTC", "default"
 
 
-def timeline_from_cdr(cdr: Mapping[str, Any], *, time_zone: str = "UTC") -> Timeline:
-    """The session described by a (possibly partial) CDR: ``charging_periods`` plus ``end_date_time``."""
+def _declared_hours(period: Mapping[str, Any]) -> Decimal | None:
+    """TIME + PARKING_TIME + RESERVATION_TIME the period declares, in hours; None when it declares none."""
+    volumes = [
+        to_decimal(dim["volume"])
+        for dim in period.get("dimensions") or ()
+        if str(dim.get("type", "")).upper() in TIME_DIMENSIONS and dim.get("volume") is not None
+    ]
+    return sum(volumes, Decimal(0)) if volumes else None
+
+
+def _checked_periods(cdr: Mapping[str, Any]) -> list[dict[str, Any]]:
     periods = cdr.get("charging_periods") or []
     if not periods:
         raise ValueError("the CDR has no charging_periods to price")
     if not cdr.get("end_date_time"):
         raise ValueError("the CDR has no end_date_time")
-    return Timeline.from_charging_periods(periods, end=cdr["end_date_time"], time_zone=time_zone)
+    return sorted(periods, key=lambda p: to_utc(p["start_date_time"]))
+
+
+def _spans(cdr: Mapping[str, Any]) -> list[tuple[dict[str, Any], dt.datetime, Decimal, Decimal | None]]:
+    """``(period, start, seconds by its timestamps, declared seconds or None)`` per period, in time order."""
+    ordered = _checked_periods(cdr)
+    end = to_utc(cdr["end_date_time"])
+    spans = []
+    for index, period in enumerate(ordered):
+        start = to_utc(period["start_date_time"])
+        until = to_utc(ordered[index + 1]["start_date_time"]) if index + 1 < len(ordered) else end
+        declared = _declared_hours(period)
+        spans.append((period, start, seconds_between(start, until), None if declared is None else declared * 3600))
+    return spans
+
+
+def period_discrepancies(cdr: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Periods whose declared TIME/PARKING_TIME/RESERVATION_TIME disagrees with the span of their timestamps
+    (to the next period's start, the last to ``end_date_time``), with both figures in hours."""
+    out = []
+    for index, (period, _start, seconds, declared) in enumerate(_spans(cdr)):
+        if declared is None or abs(declared - seconds) <= VOLUME_TOLERANCE_SECONDS:
+            continue
+        out.append(
+            {
+                "period": index,
+                "start_date_time": period["start_date_time"],
+                "declared_hours": str(_round_volume(declared / SECONDS_PER_HOUR)),
+                "timestamps_hours": str(_round_volume(seconds / SECONDS_PER_HOUR)),
+            }
+        )
+    return out
+
+
+def declared_charging_periods(cdr: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dt.datetime]:
+    """The CDR's periods laid end to end, each as long as the time it declares; ``(periods, session end)``."""
+    spans = _spans(cdr)
+    cursor = spans[0][1]
+    laid = []
+    for period, _start, seconds, declared in spans:
+        laid.append({**period, "start_date_time": cursor.isoformat()})
+        cursor += dt.timedelta(seconds=float(seconds if declared is None else declared))
+    return laid, cursor
+
+
+def timeline_from_cdr(cdr: Mapping[str, Any], *, time_zone: str = "UTC") -> Timeline:
+    """The session the CDR declares: ``charging_periods`` with their declared volumes (see the module docstring)."""
+    periods, end = declared_charging_periods(cdr)
+    return Timeline.from_charging_periods(periods, end=end, time_zone=time_zone)
 
 
 def price_cdr(
@@ -150,17 +221,24 @@ def compare_with_cdr(result: PricingResult, cdr: Mapping[str, Any]) -> dict[str,
         )
     if cdr.get("start_date_time"):
         try:
-            cdr_start = parse_datetime(cdr["start_date_time"])
+            cdr_start = to_utc(cdr["start_date_time"])
         except ValueError:
             cdr_start = None
         if cdr_start is not None and cdr_start != result.start:
             warnings.append("the first charging period does not start at the CDR's start_date_time")
+    discrepancies = period_discrepancies(cdr)
+    if discrepancies:
+        warnings.append(
+            f"{len(discrepancies)} charging period(s) declare a duration that disagrees with their timestamps: "
+            "the declared volumes were priced (see period_discrepancies)"
+        )
     return {
         "recomputed": recomputed,
         "cdr": original,
         "difference": difference,
         "matches": matches,
         "warnings": warnings,
+        "period_discrepancies": discrepancies,
     }
 
 

@@ -77,17 +77,18 @@ selection is the caller's job) but produces a warning.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
-from .money import ZERO, Price, format_money
-from .tariff import Dimension, PriceComponent, Restrictions, Tariff, TariffElement
+from roaming.core.time import cuts_between, get_zone, local_boundaries
+from roaming.ocpi.datetimes import format_datetime
+
+from .money import ZERO, Price
+from .tariff import Dimension, PriceComponent, Restrictions, Tariff
 from .timeline import HOUR, Interval, Timeline, seconds_between
-from .timeutil import cuts_between, format_datetime, get_zone, local_boundaries
 
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
@@ -97,6 +98,11 @@ _VOLUME_PLACES = Decimal("0.000001")
 
 # Key in PricedPeriod.components/costs for the expiry fee of an expired reservation.
 EXPIRY_FLAT = "FLAT_EXPIRY"
+
+
+def _stamp(value: dt.datetime) -> str:
+    """Priced periods may start mid-second: keep milliseconds (OCPI DateTime allows a fraction)."""
+    return format_datetime(value, milliseconds=True)
 
 
 class PeriodKind(StrEnum):
@@ -113,6 +119,12 @@ class CostCategory(StrEnum):
     TIME = "total_time_cost"
     PARKING = "total_parking_cost"
     RESERVATION = "total_reservation_cost"
+
+
+# Iterating an enum class is slow; the engine does it per session, so once here.
+_CATEGORIES = tuple(CostCategory)
+_CATEGORY_VALUES = tuple(c.value for c in _CATEGORIES)
+_ALL_KINDS = frozenset(PeriodKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,12 +167,12 @@ class PricedPeriod:
         """OCPI ChargingPeriod (mod_cdrs §ChargingPeriod): measured volumes, not billed ones."""
         dims: list[dict[str, Any]] = []
         if self.kind == PeriodKind.RESERVATION:
-            dims.append({"type": "RESERVATION_TIME", "volume": _volume(self.hours)})
+            dims.append({"type": "RESERVATION_TIME", "volume": ocpi_volume(self.hours)})
         else:
             if self.kind == PeriodKind.CHARGING or self.energy_kwh:
-                dims.append({"type": "ENERGY", "volume": _volume(self.energy_kwh)})
+                dims.append({"type": "ENERGY", "volume": ocpi_volume(self.energy_kwh)})
             time_type = "TIME" if self.kind == PeriodKind.CHARGING else "PARKING_TIME"
-            dims.append({"type": time_type, "volume": _volume(self.hours)})
+            dims.append({"type": time_type, "volume": ocpi_volume(self.hours)})
             if self.kind == PeriodKind.CHARGING:
                 for kind, value in (
                     ("MAX_CURRENT", self.max_current_a),
@@ -169,8 +181,8 @@ class PricedPeriod:
                     ("MIN_POWER", self.min_power_kw),
                 ):
                     if value is not None:
-                        dims.append({"type": kind, "volume": _volume(value)})
-        out: dict[str, Any] = {"start_date_time": format_datetime(self.start), "dimensions": dims}
+                        dims.append({"type": kind, "volume": ocpi_volume(value)})
+        out: dict[str, Any] = {"start_date_time": _stamp(self.start), "dimensions": dims}
         if self.tariff_id is not None:
             out["tariff_id"] = self.tariff_id
         return out
@@ -254,9 +266,9 @@ class PricingResult:
         out: dict[str, Any] = {
             "currency": self.currency,
             "total_cost": self.total_cost.to_ocpi(),
-            "total_energy": _volume(self.total_energy),
-            "total_time": _volume(self.total_time),
-            "total_parking_time": _volume(self.total_parking_time),
+            "total_energy": ocpi_volume(self.total_energy),
+            "total_time": ocpi_volume(self.total_time),
+            "total_parking_time": ocpi_volume(self.total_parking_time),
             "charging_periods": self.charging_periods,
         }
         used = self._used_categories()
@@ -277,144 +289,16 @@ class PricingResult:
                     used.add(CostCategory.RESERVATION if p.kind == PeriodKind.RESERVATION else CostCategory.TIME)
         return {str(u) for u in used}
 
-    def breakdown(self) -> list[dict[str, Any]]:
-        """Human-readable lines per period and dimension for the admin price calculator.
-
-        Each row: ``period`` (index or ``None`` for session-level rows), ``start``/``end`` (UTC, ``Z``),
-        ``local_start``/``local_end`` (location time), ``kind``, ``dimension``, ``element`` (tariff element index or
-        ``None`` when free), ``quantity``/``billed_quantity`` with ``unit``, ``price``, ``vat``, ``step_size``,
-        ``cost_excl_vat``/``cost_incl_vat`` (unrounded Decimals) and ``text``.
-        """
-        zone = get_zone(self.time_zone)
-        rows: list[dict[str, Any]] = []
-        for p in self.periods:
-            local_start, local_end = p.start.astimezone(zone), p.end.astimezone(zone)
-            span = f"{local_start:%H:%M}–{local_end:%H:%M}"
-            base = {
-                "period": p.index,
-                "start": format_datetime(p.start),
-                "end": format_datetime(p.end),
-                "local_start": local_start.isoformat(),
-                "local_end": local_end.isoformat(),
-                "kind": p.kind.value,
-            }
-            for fee in self.flat_fees:
-                if fee.period_index != p.index:
-                    continue
-                label = {
-                    CostCategory.RESERVATION: "reservation expiry fee" if fee.expiry else "reservation fee",
-                    CostCategory.PARKING: "parking fee",
-                }.get(fee.category, "start fee")
-                rows.append(
-                    {
-                        **base,
-                        "dimension": "FLAT",
-                        "element": fee.applied.element_index,
-                        "quantity": ONE,
-                        "billed_quantity": ONE,
-                        "unit": "",
-                        "price": fee.applied.component.price,
-                        "vat": fee.applied.component.vat,
-                        "step_size": None,
-                        "cost_excl_vat": fee.cost.excl_vat,
-                        "cost_incl_vat": fee.cost.incl_vat,
-                        "text": f"{label} {format_money(fee.cost.excl_vat, self.currency)}",
-                    }
-                )
-            for dim, quantity, unit, label in _period_dimensions(p):
-                applied = p.components.get(dim)
-                cost = p.costs.get(dim, Price(ZERO, ZERO))
-                billed = p.billed.get(dim, ZERO)
-                if applied is None:
-                    text = f"{span} {label} {_quantity_text(quantity, unit)}: free (no price component applies)"
-                else:
-                    comp = applied.component
-                    text = (
-                        f"{span} {label} {_quantity_text(billed, unit)} × {format_money(comp.price, self.currency)}"
-                        f"/{unit} = {format_money(cost.excl_vat, self.currency)}"
-                    )
-                    if billed != quantity:
-                        text += f" (used {_quantity_text(quantity, unit)}, rounded up to step_size {comp.step_size})"
-                rows.append(
-                    {
-                        **base,
-                        "dimension": "RESERVATION_TIME" if p.kind == PeriodKind.RESERVATION else dim,
-                        "element": None if applied is None else applied.element_index,
-                        "quantity": quantity,
-                        "billed_quantity": billed if applied is not None else ZERO,
-                        "unit": unit,
-                        "price": None if applied is None else applied.component.price,
-                        "vat": None if applied is None else applied.component.vat,
-                        "step_size": None if applied is None else applied.component.step_size,
-                        "cost_excl_vat": cost.excl_vat,
-                        "cost_incl_vat": cost.incl_vat,
-                        "text": text,
-                    }
-                )
-        if self.adjustment is not None:
-            rows.append(
-                {
-                    "period": None,
-                    "start": format_datetime(self.start),
-                    "end": format_datetime(self.end),
-                    "local_start": self.start.astimezone(zone).isoformat(),
-                    "local_end": self.end.astimezone(zone).isoformat(),
-                    "kind": "SESSION",
-                    "dimension": (self.adjustment_reason or "").upper(),
-                    "element": None,
-                    "quantity": ONE,
-                    "billed_quantity": ONE,
-                    "unit": "",
-                    "price": None,
-                    "vat": None,
-                    "step_size": None,
-                    "cost_excl_vat": self.adjustment.excl_vat,
-                    "cost_incl_vat": self.adjustment.incl_vat,
-                    "text": f"{self.adjustment_reason} adjustment "
-                    f"{format_money(self.adjustment.excl_vat, self.currency)}",
-                }
-            )
-        return rows
-
 
 # ------------------------------------------------------------------------------------------------- helpers
 
 
-def _volume(value: Decimal) -> Decimal:
+def ocpi_volume(value: Decimal) -> Decimal:
     """Volume for OCPI output: at most 6 decimals, no exponent notation, no trailing zeros."""
     q = value.quantize(_VOLUME_PLACES)
     if q == q.to_integral_value():
         return q.quantize(ONE)
     return q.normalize()
-
-
-def _quantity_text(value: Decimal, unit: str) -> str:
-    if unit == "kWh":
-        return f"{_volume(value)} kWh"
-    seconds = int((value * HOUR).to_integral_value(rounding=ROUND_CEILING))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} h")
-    if minutes:
-        parts.append(f"{minutes} min")
-    if secs or not parts:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
-
-
-def _period_dimensions(p: PricedPeriod) -> list[tuple[str, Decimal, str, str]]:
-    if p.kind == PeriodKind.RESERVATION:
-        return [(Dimension.TIME, p.hours, "h", "reservation time")]
-    out: list[tuple[str, Decimal, str, str]] = []
-    if p.energy_kwh or p.billed.get(Dimension.ENERGY):
-        out.append((Dimension.ENERGY, p.energy_kwh, "kWh", "energy"))
-    if p.kind == PeriodKind.CHARGING:
-        out.append((Dimension.TIME, p.hours, "h", "charging time"))
-    else:
-        out.append((Dimension.PARKING_TIME, p.hours, "h", "parking time"))
-    return out
 
 
 def _ceil_to_step(value: Decimal, step: int) -> Decimal:
@@ -493,47 +377,91 @@ def _matches(r: Restrictions | None, atom: _Atom, local: dt.datetime | None) -> 
 
 
 def _first(
-    elements: Sequence[tuple[int, TariffElement]],
-    dimension: str,
+    candidates: tuple[tuple[int, Restrictions | None, AppliedComponent], ...],
     matched: dict[int, bool],
     atom: _Atom,
     local: dt.datetime | None,
 ) -> AppliedComponent | None:
-    for index, element in elements:
-        component = element.component(dimension)
-        if component is None:
-            continue
+    """The first element (in tariff order) with a component in ``candidates``' dimension whose restrictions hold;
+    each element's restrictions are evaluated at most once per atom (``matched``)."""
+    for index, restrictions, applied in candidates:
         ok = matched.get(index)
         if ok is None:
-            ok = matched[index] = _matches(element.restrictions, atom, local)
+            ok = matched[index] = _matches(restrictions, atom, local)
         if ok:
-            return AppliedComponent(index, component)
+            return applied
     return None
 
 
 def _lookup(tariff: Tariff, atom: _Atom, zone: dt.tzinfo, expired: bool) -> dict[str, AppliedComponent]:
+    if not tariff.restriction_list:
+        # Without restrictions every element matches every atom: the answer depends on the atom's kind alone.
+        cache = _candidates(tariff)[_UNRESTRICTED]
+        found = cache.get((atom.kind, expired))
+        if found is None:
+            found = cache[(atom.kind, expired)] = _lookup_matching(tariff, atom, None, expired)
+        return dict(found)
     local = atom.start.astimezone(zone) if tariff.has_calendar_restrictions else None
+    return _lookup_matching(tariff, atom, local, expired)
+
+
+def _lookup_matching(
+    tariff: Tariff, atom: _Atom, local: dt.datetime | None, expired: bool
+) -> dict[str, AppliedComponent]:
     matched: dict[int, bool] = {}
     found: dict[str, AppliedComponent] = {}
+    candidates = _candidates(tariff)
     if atom.kind == PeriodKind.RESERVATION:
         time = None
         if expired:
-            time = _first(tariff.expiry_elements, Dimension.TIME, matched, atom, local)
+            time = _first(candidates[("expiry", Dimension.TIME)], matched, atom, local)
         if time is None:
-            time = _first(tariff.reservation_elements, Dimension.TIME, matched, atom, local)
-        flat = _first(tariff.reservation_elements, Dimension.FLAT, matched, atom, local)
-        expiry = _first(tariff.expiry_elements, Dimension.FLAT, matched, atom, local) if expired else None
+            time = _first(candidates[("reservation", Dimension.TIME)], matched, atom, local)
+        flat = _first(candidates[("reservation", Dimension.FLAT)], matched, atom, local)
+        expiry = _first(candidates[("expiry", Dimension.FLAT)], matched, atom, local) if expired else None
         for key, value in ((Dimension.TIME, time), (Dimension.FLAT, flat), (EXPIRY_FLAT, expiry)):
             if value is not None:
                 found[key] = value
         return found
-    dims = (Dimension.ENERGY, Dimension.FLAT)
-    dims += (Dimension.TIME,) if atom.kind == PeriodKind.CHARGING else (Dimension.PARKING_TIME,)
+    dims = _CHARGING_DIMS if atom.kind == PeriodKind.CHARGING else _PARKING_DIMS
     for dim in dims:
-        applied = _first(tariff.session_elements, dim, matched, atom, local)
+        applied = _first(candidates[("session", dim)], matched, atom, local)
         if applied is not None:
             found[dim] = applied
     return found
+
+
+_NO_PRICE = Price(ZERO, ZERO)
+_CHARGING_DIMS = (Dimension.ENERGY, Dimension.FLAT, Dimension.TIME)
+_PARKING_DIMS = (Dimension.ENERGY, Dimension.FLAT, Dimension.PARKING_TIME)
+_CANDIDATES_ATTR = "_engine_candidates"
+_UNRESTRICTED = ("unrestricted", "")
+
+
+def _candidates(tariff: Tariff) -> dict[tuple[str, str], tuple[tuple[int, Restrictions | None, AppliedComponent], ...]]:
+    """Per element group and dimension, the elements that have such a component, in tariff order, each with its
+    restrictions and its ``AppliedComponent``: built once per tariff (a tariff prices many sessions)."""
+    cached = tariff.__dict__.get(_CANDIDATES_ATTR)
+    if cached is not None:
+        return cached
+    groups = {
+        "session": tariff.session_elements,
+        "reservation": tariff.reservation_elements,
+        "expiry": tariff.expiry_elements,
+    }
+    table = {}
+    for group, elements in groups.items():
+        for dim in Dimension:
+            rows = []
+            for index, element in elements:
+                component = element.component(dim)
+                if component is not None:
+                    rows.append((index, element.restrictions, AppliedComponent(index, component)))
+            table[(group, str(dim))] = tuple(rows)
+    table[_UNRESTRICTED] = {}  # (kind, expired) -> components, for tariffs without any restriction
+    # Tariff is a frozen dataclass; like its cached_property facts, this cache lives in the instance's __dict__.
+    tariff.__dict__[_CANDIDATES_ATTR] = table
+    return table
 
 
 # ------------------------------------------------------------------------------------------------- segmentation
@@ -640,18 +568,29 @@ def _merge(atoms: list[_Atom], tariff_id: str | None) -> list[PricedPeriod]:
         if not group:
             return
         first, last = group[0], group[-1]
+        if len(group) == 1:
+            # Most periods are one atom: the aggregates are its own values (``ZERO +`` keeps sum()'s exponent).
+            energy = ZERO + first.energy
+            min_power, max_power = first.min_power, first.max_power
+            min_current, max_current = first.min_current, first.max_current
+        else:
+            energy = sum((a.energy for a in group), ZERO)
+            min_power = _agg(min, [a.min_power for a in group])
+            max_power = _agg(max, [a.max_power for a in group])
+            min_current = _agg(min, [a.min_current for a in group])
+            max_current = _agg(max, [a.max_current for a in group])
         periods.append(
             PricedPeriod(
                 index=len(periods),
                 start=first.start,
                 end=last.end,
                 kind=first.kind,
-                energy_kwh=sum((a.energy for a in group), ZERO),
+                energy_kwh=energy,
                 seconds=seconds_between(first.start, last.end),
-                min_power_kw=_agg(min, [a.min_power for a in group]),
-                max_power_kw=_agg(max, [a.max_power for a in group]),
-                min_current_a=_agg(min, [a.min_current for a in group]),
-                max_current_a=_agg(max, [a.max_current for a in group]),
+                min_power_kw=min_power,
+                max_power_kw=max_power,
+                min_current_a=min_current,
+                max_current_a=max_current,
                 components=first.components,
                 tariff_id=tariff_id,
             )
@@ -720,7 +659,7 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
             reservation_secs[p.index] = p.seconds
 
     # Step 2: step_size once per session (rule 5).
-    _apply_step(periods, Dimension.ENERGY, set(PeriodKind), energy_wh)
+    _apply_step(periods, Dimension.ENERGY, _ALL_KINDS, energy_wh)
     time_based = [p for p in periods if session_secs.get(p.index, ZERO) > 0]
     if time_based:
         last = time_based[-1]
@@ -731,7 +670,7 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
     _apply_step(periods, Dimension.TIME, {PeriodKind.RESERVATION}, reservation_secs)
 
     # Step 3: costs per period and dimension.
-    totals: dict[str, Price] = {c.value: Price(ZERO, ZERO) for c in CostCategory}
+    totals: dict[str, Price] = dict.fromkeys(_CATEGORY_VALUES, _NO_PRICE)
     vat_unknown = vat_absent_means_unknown
     for p in periods:
         if p.index in energy_wh:
@@ -775,15 +714,16 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
             totals[category] += cost
             flat_fees.append(FlatFee(category, p.index, applied, cost, expiry=key == EXPIRY_FLAT))
 
-    uncapped = Price(ZERO, ZERO)
-    for category in CostCategory:
+    uncapped = _NO_PRICE
+    for category in _CATEGORIES:
         uncapped += totals[category]
     total, reason = _clamp(uncapped, tariff.min_price, tariff.max_price)
     adjustment = None if reason is None else total - uncapped
     exact = {**totals, "total_cost": total}
 
-    def hours(kind: PeriodKind) -> Decimal:
-        return sum((p.seconds for p in periods if p.kind == kind), ZERO) / HOUR
+    seconds_by_kind = {PeriodKind.CHARGING: ZERO, PeriodKind.PARKING: ZERO, PeriodKind.RESERVATION: ZERO}
+    for p in periods:
+        seconds_by_kind[p.kind] += p.seconds
 
     session_seconds = timeline.seconds if not expired else ZERO
     return PricingResult(
@@ -798,9 +738,9 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
         flat_fees=tuple(flat_fees),
         total_energy=sum((p.energy_kwh for p in periods), ZERO),
         total_time=session_seconds / HOUR,
-        total_charging_time=hours(PeriodKind.CHARGING),
-        total_parking_time=hours(PeriodKind.PARKING),
-        total_reservation_time=hours(PeriodKind.RESERVATION),
+        total_charging_time=seconds_by_kind[PeriodKind.CHARGING] / HOUR,
+        total_parking_time=seconds_by_kind[PeriodKind.PARKING] / HOUR,
+        total_reservation_time=seconds_by_kind[PeriodKind.RESERVATION] / HOUR,
         billed_energy=sum((v for v in energy_wh.values()), ZERO) / THOUSAND,
         billed_time=sum((p.billed.get(Dimension.TIME, ZERO) for p in periods if p.kind == PeriodKind.CHARGING), ZERO),
         billed_parking_time=sum((p.billed.get(Dimension.PARKING_TIME, ZERO) for p in periods), ZERO),
@@ -844,14 +784,12 @@ def _collect_warnings(tariff: Tariff, timeline: Timeline, periods: list[PricedPe
             continue
         if uses_current and (p.min_current_a is None or p.max_current_a is None):
             warnings.append(
-                f"current unknown from {format_datetime(p.start)}: min/max_current restrictions treated as not matching"
+                f"current unknown from {_stamp(p.start)}: min/max_current restrictions treated as not matching"
             )
         if uses_power and (p.min_power_kw is None or p.max_power_kw is None):
-            warnings.append(
-                f"power unknown from {format_datetime(p.start)}: min/max_power restrictions treated as not matching"
-            )
+            warnings.append(f"power unknown from {_stamp(p.start)}: min/max_power restrictions treated as not matching")
     moment = timeline.reservation.start if timeline.reservation is not None else timeline.start
     if tariff.start_date_time is not None and moment < tariff.start_date_time:
-        warnings.append(f"session starts before the tariff is valid ({format_datetime(tariff.start_date_time)})")
+        warnings.append(f"session starts before the tariff is valid ({_stamp(tariff.start_date_time)})")
     if tariff.end_date_time is not None and moment >= tariff.end_date_time:
-        warnings.append(f"session starts after the tariff ended ({format_datetime(tariff.end_date_time)})")
+        warnings.append(f"session starts after the tariff ended ({_stamp(tariff.end_date_time)})")

@@ -15,8 +15,9 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from roaming.ocpi.datetimes import to_utc
+
 from .money import Price, to_decimal
-from .timeutil import parse_datetime
 
 
 class TariffParseError(ValueError):
@@ -236,8 +237,8 @@ class Tariff:
             raise TariffParseError("tariff has no currency")
         elements = tuple(TariffElement.from_ocpi(e) for e in data.get("elements") or ())
         try:
-            start = parse_datetime(data["start_date_time"]) if data.get("start_date_time") else None
-            end = parse_datetime(data["end_date_time"]) if data.get("end_date_time") else None
+            start = to_utc(data["start_date_time"]) if data.get("start_date_time") else None
+            end = to_utc(data["end_date_time"]) if data.get("end_date_time") else None
         except ValueError as exc:
             raise TariffParseError(str(exc)) from exc
         try:

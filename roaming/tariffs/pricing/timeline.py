@@ -18,14 +18,16 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from roaming.core.time import get_zone
+from roaming.ocpi.datetimes import to_utc
+
 from .money import ZERO, to_decimal
-from .timeutil import get_zone, parse_datetime
 
 HOUR = Decimal(3600)
 
 
 def _as_utc(value: Any) -> dt.datetime:
-    return parse_datetime(value)
+    return to_utc(value)
 
 
 def _opt(value: Any) -> Decimal | None:
@@ -44,7 +46,8 @@ def _as_timedelta(value: Any) -> dt.timedelta:
 def seconds_between(start: dt.datetime, end: dt.datetime) -> Decimal:
     """Exact seconds (microsecond resolution) from ``start`` to ``end``."""
     delta = end - start
-    return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds).scaleb(-6)
+    # One Decimal operation: the same value and exponent (-6) as whole seconds plus scaled microseconds.
+    return Decimal((delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds).scaleb(-6)
 
 
 @dataclass(frozen=True, slots=True)

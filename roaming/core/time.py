@@ -1,6 +1,6 @@
-"""Date/time helpers: OCPI DateTime parsing/formatting (transport_and_format.asciidoc §DateTime) and the
-local-time boundaries of tariff restrictions (mod_tariffs.asciidoc §TariffRestrictions: times and dates are local
-to ``Location.time_zone``)."""
+"""Time helpers with no protocol knowledge: the clock, UTC normalisation, IANA zones and the local wall-clock
+boundaries that tariff restrictions are cut at (mod_tariffs.asciidoc, TariffRestrictions: times and dates are
+local to ``Location.time_zone``). The OCPI DateTime wire format lives in ``roaming.ocpi.datetimes``."""
 
 from __future__ import annotations
 
@@ -13,32 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 UTC = dt.UTC
 
 
-def parse_datetime(value: str | dt.datetime) -> dt.datetime:
-    """Parse an OCPI DateTime into an aware UTC datetime.
-
-    Accepts ``Z``, ``+00:00`` (or any offset) and the designator-less form, which OCPI defines as UTC.
-    """
-    if isinstance(value, dt.datetime):
-        parsed = value
-    else:
-        text = str(value).strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = dt.datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise ValueError(f"invalid OCPI DateTime: {value!r}") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+def utcnow() -> dt.datetime:
+    """Now, aware, in UTC."""
+    return dt.datetime.now(UTC)
 
 
-def format_datetime(value: dt.datetime) -> str:
-    """OCPI DateTime in UTC with ``Z`` (reference §10 #5); milliseconds only when needed."""
-    value = value.astimezone(UTC)
-    if value.microsecond:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC; a naive datetime is taken to be UTC already (as OCPI reads a DateTime without zone)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 @lru_cache(maxsize=256)
@@ -85,6 +69,24 @@ def _offset_changes(zone: dt.tzinfo, start: dt.datetime, end: dt.datetime) -> li
     return found
 
 
+@lru_cache(maxsize=64)
+def _transitions_of_year(zone: dt.tzinfo, year: int) -> tuple[dt.datetime, ...]:
+    """``zone``'s offset changes during UTC ``year`` (a day's margin each side), computed once per zone and year."""
+    start = dt.datetime(year, 1, 1, tzinfo=UTC) - dt.timedelta(days=1)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=UTC) + dt.timedelta(days=1)
+    return tuple(_offset_changes(zone, start, end))
+
+
+@lru_cache(maxsize=4096)
+def _local_instants(zone: dt.tzinfo, times: tuple[dt.time, ...], day: dt.date) -> tuple[dt.datetime, ...]:
+    """The UTC instants at which the wall clock of ``zone`` shows each of ``times`` on ``day``, both readings
+    (``fold`` 0 and 1) of an ambiguous or skipped time; the same for every session, so computed once."""
+    folds = (0,) if zone is UTC else (0, 1)
+    return tuple(
+        dt.datetime.combine(day, t).replace(tzinfo=zone, fold=fold).astimezone(UTC) for t in times for fold in folds
+    )
+
+
 def local_boundaries(
     zone: dt.tzinfo, times: tuple[dt.time, ...], start: dt.datetime, end: dt.datetime
 ) -> list[dt.datetime]:
@@ -94,24 +96,20 @@ def local_boundaries(
     Both readings of ambiguous/non-existent local times (``fold`` 0 and 1) are included: cutting a session at
     an extra instant is harmless (OCPI allows extra charging periods), missing a cut is not. Restrictions are later
     evaluated at the local time of each piece's start, so a DST jump is handled by the explicit transition cut.
+    Per-day instants and per-year transitions are cached: pricing many sessions recomputes neither.
     """
     if end <= start:
         return []
     cuts: set[dt.datetime] = set()
-    first_day = start.astimezone(zone).date() - dt.timedelta(days=1)
+    day = start.astimezone(zone).date() - dt.timedelta(days=1)
     last_day = end.astimezone(zone).date() + dt.timedelta(days=1)
-    day = first_day
-    fixed_offset = zone is UTC
+    one_day = dt.timedelta(days=1)
     while day <= last_day:
-        for t in times:
-            naive = dt.datetime.combine(day, t)
-            for fold in (0,) if fixed_offset else (0, 1):
-                instant = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
-                if start < instant < end:
-                    cuts.add(instant)
-        day += dt.timedelta(days=1)
-    if not fixed_offset:
-        cuts.update(_offset_changes(zone, start, end))
+        cuts.update(instant for instant in _local_instants(zone, times, day) if start < instant < end)
+        day += one_day
+    if zone is not UTC:
+        for year in range(start.astimezone(UTC).year, end.astimezone(UTC).year + 1):
+            cuts.update(instant for instant in _transitions_of_year(zone, year) if start < instant < end)
     return sorted(cuts)
 
 

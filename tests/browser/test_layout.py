@@ -1,0 +1,37 @@
+"""Lists fit a 1,400 px wide screen: staff should not scroll sideways to reach a row's last column."""
+
+import pytest
+
+from roaming.ocpi.models import OutboxMessage, TrafficLog
+from tests.partners.factories import registered_partner_with_token
+
+
+@pytest.mark.parametrize("url", ["/admin/partners/partner/", "/admin/ocpi/trafficlog/", "/admin/ocpi/outboxmessage/"])
+def test_list_fits_the_screen(staff_page, superuser, url):
+    partner, _ = registered_partner_with_token()
+    TrafficLog.objects.create(
+        direction="OUT",
+        partner=partner,
+        module="locations",
+        method="PUT",
+        url="https://ocpi.partner-platform.example.com/ocpi/emsp/2.2.1/locations/NL/CPO/LOC-000001/EVSE-0001",
+        http_status=200,
+        ocpi_status=1000,
+        duration_ms=120,
+    )
+    OutboxMessage.objects.create(
+        partner=partner,
+        module="locations",
+        object_key="NL/CPO/LOC-000001",
+        method="PUT",
+        path="NL/CPO/LOC-000001",
+        last_error="HTTP 503 from the partner: service temporarily unavailable, retrying with backoff",
+    )
+    page = staff_page(superuser)
+    page.goto(url)
+    # The admin puts the result table in a scrolling box: a list too wide is cut off there, not on the page.
+    cut = page.evaluate(
+        "() => { const r = document.querySelector('#changelist .results'); return r.scrollWidth - r.clientWidth; }"
+    )
+    assert cut <= 0, f"{url}: {cut} px of the list are cut off"
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
