@@ -188,3 +188,18 @@ def test_corrected_cdr_of_a_36_character_id_gets_a_fresh_id(stub_server, owner, 
     assert len(corrected.cdr_id) == 36 and corrected.cdr_id != original.cdr_id
     assert corrected.remark == "Corrects CDR 8ed6f48f-f9bf-4457-bf4b-ccc4483117e3: re-priced"
     assert corrected.corrects == original
+
+
+def test_the_owner_is_the_connected_partner_not_one_that_unregistered(stub_server, owner, sent):
+    """Found by the end-to-end suite: after an eMSP re-registered, its old, unregistered partner record still held
+    the eMSP role and got the CDR (nothing was sent)."""
+    from roaming.partners.choices import PartnerStatus
+
+    stub_server.route("POST", PATH, (201, envelope(), {}))
+    owner.status = PartnerStatus.UNREGISTERED
+    owner.save()
+    again, _ = registered_partner_with_token(
+        country_code="DE", party_id="TNM", endpoints=[("cdrs", "RECEIVER", f"{stub_server.url}{PATH}")]
+    )
+    assert sent(own_cdr, cdr_id="CDR1").partner == again
+    assert len(stub_server.calls("POST", PATH)) == 1

@@ -44,10 +44,13 @@ def test_a_cdr_reaches_the_emsp_once_after_an_outage_then_credit_and_correction_
     cpo.manage("import_chargers", str(DATA / "chargers.csv"))
     cpo.shell(
         "from roaming.locations.models import Connector\n"
-        "from roaming.tariffs.services import tariff_save_own, tariff_assign_to_connectors\n"
+        "from roaming.locations.services.tariff_assignment import connector_tariffs_assign\n"
+        "from roaming.tariffs.selectors import tariff_assignment_conflicts\n"
+        "from roaming.tariffs.services import tariff_save_own\n"
         f"t = tariff_save_own(data={json.dumps(TARIFF)})\n"
-        "tariff_assign_to_connectors(tariff=t, connectors=Connector.objects.filter("
-        "evse__internal_id='CP-004', evse__location__source_partner__isnull=True))\n"
+        "connector_tariffs_assign(tariff=t, connectors=Connector.objects.filter("
+        "evse__internal_id='CP-004', evse__location__source_partner__isnull=True),"
+        " conflicts=tariff_assignment_conflicts)\n"
     )
     emsp.shell(
         "from roaming.tokens.services.own import token_save_own\n"

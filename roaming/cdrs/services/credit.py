@@ -26,6 +26,7 @@ from roaming.cdrs.services.pricecheck import cdr_price_check
 from roaming.cdrs.services.receive import cdr_store
 from roaming.core.exceptions import InvalidInput, ObjectNotFound, StateConflict
 from roaming.ocpi.push import push_enqueue
+from roaming.partners.choices import PartnerStatus
 from roaming.partners.models import PartnerRole
 from roaming.tariffs.ocpi.render import jsonable
 
@@ -47,11 +48,14 @@ class Correction:
 
 
 def cdr_owner_partner_id(*, token_country_code: str, token_party_id: str) -> int | None:
-    """The partner whose eMSP role owns the token (CdrToken country_code/party_id), or None."""
+    """The partner whose eMSP role owns the token (CdrToken country_code/party_id), or None. A partner that
+    unregistered keeps its roles on record: the one connected now (the latest registration) is the owner."""
     return (
         PartnerRole.objects.filter(
             role="EMSP", country_code__iexact=token_country_code, party_id__iexact=token_party_id
         )
+        .exclude(partner__status=PartnerStatus.UNREGISTERED)
+        .order_by("-partner_id")
         .values_list("partner_id", flat=True)
         .first()
     )

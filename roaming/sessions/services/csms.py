@@ -118,6 +118,9 @@ def _tariff_at_start(connector: Connector) -> dict | None:
 def _emsp_partner_id(cdr_token: dict) -> int | None:
     return (
         PartnerRole.objects.filter(country_code=cdr_token["country_code"], party_id=cdr_token["party_id"], role="EMSP")
+        # A partner that unregistered keeps its roles on record: the one connected now owns the token.
+        .exclude(partner__status="unregistered")
+        .order_by("-partner_id")
         .values_list("partner_id", flat=True)
         .first()
     )
