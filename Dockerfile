@@ -17,7 +17,8 @@ COPY config ./config
 COPY roaming ./roaming
 COPY templates ./templates
 COPY static ./static
-RUN pip install --no-deps . && SECRET_KEY=build-only python manage.py collectstatic --noinput
+# DEBUG only for this build step: production settings refuse to start without real secrets, which a build lacks.
+RUN pip install --no-deps . && DEBUG=true python manage.py collectstatic --noinput
 
 USER roaming
 EXPOSE 8000

@@ -22,6 +22,8 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# DEBUG on for the local development server: settings then accept the development SECRET_KEY and encryption key.
+run: export DEBUG ?= true
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	OCPI_BASE_URL=$(OCPI_BASE_URL) $(BIN)/python manage.py load_demo_data

@@ -5,16 +5,23 @@ in-process. Setting ``DATABASE_URL`` and ``REDIS_URL`` switches to PostgreSQL, R
 Every knob is documented in ``.env.example``.
 """
 
-import base64
-import hashlib
 import warnings
 from decimal import Decimal
+
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, env
 
 # --- Core -------------------------------------------------------------------------------------------------
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me-in-production-0123456789")
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production-0123456789"
+# Values that must never sign sessions in production: the development default and the placeholder of .env.example.
+INSECURE_SECRET_KEYS = {DEV_SECRET_KEY, "change-me", ""}
 DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY if DEBUG else "")
+if not DEBUG and (SECRET_KEY in INSECURE_SECRET_KEYS or SECRET_KEY.startswith("django-insecure")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is missing or a known default while DEBUG is off: set a long random SECRET_KEY (see .env.example)"
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -137,6 +144,18 @@ warnings.filterwarnings("ignore", message="No directory at")
 
 LOGIN_URL = "admin:login"
 
+# --- HTTPS (manage.py check --deploy is clean with the production values of .env.example). Off by default: a
+# plain-HTTP loopback deployment (tests, a dev box) must keep working. Behind a TLS-terminating proxy turn on
+# SECURE_PROXY_SSL_HEADER_ENABLED so Django trusts its X-Forwarded-Proto.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 # --- Django REST framework (internal API; OCPI views override all of this in roaming.ocpi) ---------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -187,13 +206,19 @@ OCPI_TRAFFIC_LOG_ENABLED = env.bool("OCPI_TRAFFIC_LOG_ENABLED", default=True)
 OCPI_CREDENTIALS_BACKEND = "roaming.partners.authentication.PartnerCredentialsBackend"
 
 
-def _derive_fernet_key(secret: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
-
-
 # Fernet key(s) encrypting the tokens partners issued us (we must send them back, so they cannot be hashed).
-# Comma-separated: the first encrypts, all decrypt, which allows key rotation. Default derived from SECRET_KEY.
-CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[_derive_fernet_key(SECRET_KEY)])
+# Comma-separated: the first encrypts, all decrypt, which allows key rotation. Never derived from SECRET_KEY (rotating
+# that must not make stored tokens unreadable, and one leaked secret must not reveal both); with DEBUG on a fixed
+# development key is used when none is set.
+DEV_CREDENTIALS_ENCRYPTION_KEY = "ZGV2LW9ubHktaW5zZWN1cmUtZmVybmV0LWtleS0wMDA="
+CREDENTIALS_ENCRYPTION_KEYS = [k.strip() for k in env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[]) if k.strip()] or (
+    [DEV_CREDENTIALS_ENCRYPTION_KEY] if DEBUG else []
+)
+if not DEBUG and (not CREDENTIALS_ENCRYPTION_KEYS or DEV_CREDENTIALS_ENCRYPTION_KEY in CREDENTIALS_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "CREDENTIALS_ENCRYPTION_KEYS is missing or the development default while DEBUG is off: generate one with "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    )
 
 # --- Logging ----------------------------------------------------------------------------------------------
 LOGGING = {
@@ -221,6 +246,28 @@ OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)
 CDR_PRICE_TOLERANCE = Decimal(env.str("CDR_PRICE_TOLERANCE", default="0.01"))
 # Who answers "which partners receive pushes, with which client?": the partners app.
 OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"
+# Hostile input: largest request body accepted on /ocpi/ (bytes, refused before reading) and deepest JSON nesting.
+OCPI_REQUEST_BODY_LIMIT = env.int("OCPI_REQUEST_BODY_LIMIT", default=2_000_000)
+OCPI_JSON_MAX_DEPTH = env.int("OCPI_JSON_MAX_DEPTH", default=64)
+# Publishing a task after a commit is best effort (roaming.ocpi.queueing): one attempt, connecting for at most this
+# many seconds (CELERY_PUBLISH_TIMEOUT), so a broker outage costs a write a moment, not kombu's retries.
+CELERY_PUBLISH_TIMEOUT = env.float("CELERY_PUBLISH_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_PUBLISH_TIMEOUT
+# kombu otherwise retries establishing the publishing connection for seconds (1.26 s per write in the broker drill).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_PUBLISH_TIMEOUT,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Housekeeping (daily): delivered/superseded/cancelled pushes and finished pulls older than this are deleted.
+OCPI_OUTBOX_RETENTION_DAYS = env.int("OCPI_OUTBOX_RETENTION_DAYS", default=30)
+OCPI_SYNC_RUN_RETENTION_DAYS = env.int("OCPI_SYNC_RUN_RETENTION_DAYS", default=90)
+# Incremental pulls ask date_from this many seconds before the last successful run started (clock skew).
+OCPI_PULL_CLOCK_SKEW_SECONDS = env.int("OCPI_PULL_CLOCK_SKEW_SECONDS", default=120)
+# A partner's credentials PUT: its previous token C stays valid this long, or until it first uses the new one.
+OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS = env.int("OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS", default=300)
 
 # --- Tokens (roaming.tokens) ----------------------------------------------------------------------------------
 # How long our CPO side waits for an eMSP's real-time authorization before falling back (ALLOWED_OFFLINE: cache).

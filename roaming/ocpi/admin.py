@@ -3,12 +3,12 @@
 from urllib.parse import urlsplit
 
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import Q
 from django.utils.html import format_html
 
 from roaming.ocpi.models import OutboxMessage, SyncRun, TrafficLog
 from roaming.ocpi.push import outbox_retry
+from roaming.ocpi.queueing import publish_on_commit
 
 
 class OutcomeFilter(admin.SimpleListFilter):
@@ -82,6 +82,9 @@ class TrafficLogAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # an audit record: only the retention prune removes it
+
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
@@ -117,10 +120,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return _shortened(obj.last_error, 60, title=obj.last_error)
 
-    @admin.action(description="Retry now")
+    @admin.action(description="Retry now", permissions=["retry"])
     def retry(self, request, queryset):
         count = outbox_retry(message_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} push(es) queued again.")
+
+    def has_retry_permission(self, request):
+        # The rows are read-only in the admin, but retrying changes them: it needs the model's change permission.
+        return request.user.has_perm("ocpi.change_outboxmessage")
 
     def has_add_permission(self, request):
         return False
@@ -152,14 +159,17 @@ class SyncRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     actions = ["run_again"]
 
-    @admin.action(description="Pull again now (incremental)")
+    @admin.action(description="Pull again now (incremental)", permissions=["pull"])
     def run_again(self, request, queryset):
         from roaming.ocpi.tasks import sync_pull_task
 
         pairs = set(queryset.values_list("partner_id", "module"))
         for partner_id, module in pairs:
-            transaction.on_commit(lambda p=partner_id, m=module: sync_pull_task.delay(p, m))
+            publish_on_commit(sync_pull_task, (partner_id, module))
         self.message_user(request, f"{len(pairs)} pull(s) started.")
+
+    def has_pull_permission(self, request):
+        return request.user.has_perm("ocpi.change_syncrun")
 
     def has_add_permission(self, request):
         return False

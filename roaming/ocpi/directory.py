@@ -20,8 +20,12 @@ class PartnerDirectory(Protocol):
     def endpoint_url(self, partner_id: int, identifier: str, role: str) -> str | None:
         """The URL the partner published for ``identifier``/``role``."""
 
-    def client(self, partner_id: int) -> OcpiClient:
-        """An outbound client carrying the partner's token."""
+    def client(
+        self, partner_id: int, *, module: str = "", interface: str = "", retries: int | None = None
+    ) -> OcpiClient:
+        """An outbound client carrying the partner's token; for a call to the partner's ``interface`` of ``module``
+        its routing headers name our role that sends and the partner's role that receives
+        (``registry.routing_roles``). ``retries``: the client's own quick retries (None: the setting)."""
 
     def state(self, partner_id: int) -> str:
         """``active`` (talk to it), ``paused`` (suspended: keep pushes for later) or ``gone`` (unregistered)."""

@@ -9,7 +9,8 @@ The mapping from exception class to (HTTP status, OCPI status) lives here and no
   MUST NOT be returned");
 * an object that does not exist -> HTTP 404 (the spec's SHOULD for GET; for PUT/PATCH on an unknown child the
   addressed resource does not exist either), OCPI 2003 for a Location, 2004 for a Token, 2000 otherwise;
-* credentials POST when registered / PUT, DELETE when not -> HTTP 405;
+* credentials POST when registered / PUT, DELETE when not -> HTTP 405 (the credentials view raises
+  ``MethodNotAllowed`` itself); any other domain conflict is a client error, HTTP 200, OCPI 2000;
 * anything unexpected -> HTTP 500, OCPI 3000, logged with its traceback, never Django's HTML page.
 """
 
@@ -176,7 +177,7 @@ def to_ocpi_error(exc: Exception) -> OcpiError | None:
     if isinstance(exc, InvalidInput):
         return InvalidParameters(f"{exc.field}: {exc.message}" if exc.field else exc.message)
     if isinstance(exc, StateConflict):
-        return MethodNotAllowed(exc.message)
+        return OcpiError(exc.message)
     if isinstance(exc, PartnerUnreachable):
         return UnableToUseClientApi(exc.message)
     if isinstance(exc, VersionMismatch):

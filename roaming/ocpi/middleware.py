@@ -3,13 +3,39 @@
 For every request under ``/ocpi/``: read or generate X-Request-ID / X-Correlation-ID and routing headers into
 ``request.ocpi``, echo the IDs on the response, and write the traffic log entry with the partner the
 authentication resolved, the OCPI status, the duration and (bounded) bodies.
+
+A body declared larger than ``OCPI_REQUEST_BODY_LIMIT`` bytes is refused here, before anything reads it: HTTP 413
+with the envelope (OCPI 2001).
 """
 
+import logging
 import time
 
+from django.conf import settings
+from django.http import HttpResponse
+
+from roaming.ocpi.envelope import envelope
 from roaming.ocpi.headers import CORRELATION_ID, REQUEST_ID, OcpiRequestContext
 from roaming.ocpi.models import TrafficLog
+from roaming.ocpi.renderers import dumps
+from roaming.ocpi.status import OcpiStatus
 from roaming.ocpi.traffic import traffic_record
+
+logger = logging.getLogger("roaming.ocpi")
+
+
+def _declared_length(request) -> int:
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def _too_large(length: int) -> HttpResponse:
+    message = f"the request body ({length} bytes) exceeds the limit of {settings.OCPI_REQUEST_BODY_LIMIT} bytes"
+    body = envelope(None, OcpiStatus.INVALID_PARAMETERS, message)
+    return HttpResponse(dumps(body), status=413, content_type="application/json")
+
 
 OCPI_PREFIX = "/ocpi/"
 
@@ -24,11 +50,16 @@ class OcpiRequestMiddleware:
         started = time.monotonic()
         context = OcpiRequestContext.from_headers(request.headers)
         request.ocpi = context
-        try:
-            request_body = request.body  # read now: Django caches it, so the parser still sees it
-        except Exception:  # RequestDataTooBig and friends: the view will answer; log without the body
-            request_body = b""
-        response = self.get_response(request)
+        length = _declared_length(request)
+        if length > settings.OCPI_REQUEST_BODY_LIMIT:
+            logger.warning("OCPI %s %s refused: body of %s bytes is too large", request.method, request.path, length)
+            request_body, response = b"", _too_large(length)
+        else:
+            try:
+                request_body = request.body  # read now: Django caches it, so the parser still sees it
+            except Exception:  # RequestDataTooBig and friends: the view will answer; log without the body
+                request_body = b""
+            response = self.get_response(request)
         response[REQUEST_ID] = context.request_id
         response[CORRELATION_ID] = context.correlation_id
         caller = getattr(request, "ocpi_caller", None)

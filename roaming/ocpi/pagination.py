@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from roaming.ocpi.datetimes import format_datetime, parse_datetime
 from roaming.ocpi.exceptions import InvalidParameters
 
+MAX_OFFSET = 2**62  # leaves room for offset + limit inside a bigint
+
 
 @dataclass
 class PageParams:
@@ -36,9 +38,12 @@ def _int_param(request, name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidParameters(f"{name}: '{raw}' is not an integer")
+        raise InvalidParameters(f"{name}: '{raw[:40]}' is not an integer")
     if value < 0:
         raise InvalidParameters(f"{name}: must not be negative")
+    if value > MAX_OFFSET:
+        # PostgreSQL's OFFSET/LIMIT are bigint: a larger value would crash the query instead of answering.
+        raise InvalidParameters(f"{name}: must not exceed {MAX_OFFSET}")
     return value
 
 
@@ -113,6 +118,8 @@ def paginate(
         for key, values in request.query_params.lists():
             if key not in ("offset", "limit", "date_from", "date_to"):
                 query[key] = values
-        next_url = request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
+        # Built on OCPI_BASE_URL, as our versions URLs are: behind a TLS proxy the request's own scheme/host is not
+        # what partners reach us at.
+        next_url = f"{settings.OCPI_BASE_URL}{request.path_info}?{urlencode(query, doseq=True)}"
         headers["Link"] = f'<{next_url}>; rel="next"'
     return Page(items=items, total=total, headers=headers)

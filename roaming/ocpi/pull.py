@@ -3,8 +3,9 @@
 transport_and_format.asciidoc (Pagination) and the "offline behaviour" section: the receiver keeps itself in sync by
 GETting the sender's list with ``date_from``. A run:
 
-* starts from ``date_from`` = the start of the last successful run (objects changed while it ran are fetched again
-  next time, never missed), or from nothing for a full pull;
+* starts from ``date_from`` = the start of the last successful run minus ``OCPI_PULL_CLOCK_SKEW_SECONDS`` (objects
+  changed while it ran are fetched again next time, never missed, even if the partner's clock runs behind ours), or
+  from nothing for a full pull;
 * follows ``Link: rel="next"`` and gives each page to the module's ``ingest`` callable, which upserts it and
   reports accepted / ignored / rejected objects (one bad object never sinks a page);
 * saves the next page URL after every page, so a run that failed or whose worker died resumes where it stopped;
@@ -12,18 +13,18 @@ GETting the sender's list with ``date_from``. A run:
 """
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from roaming.ocpi.client import OcpiClientError
 from roaming.ocpi.datetimes import format_datetime
 from roaming.ocpi.directory import directory
+from roaming.ocpi.locks import exclusive
 from roaming.ocpi.models import SyncRun
 from roaming.ocpi.status import InterfaceRole
 
@@ -67,16 +68,12 @@ def sync_pull(*, partner_id: int, module: str, full: bool = False) -> SyncRun | 
     base_url = directory().endpoint_url(partner_id, module, InterfaceRole.SENDER)
     if not base_url:
         raise SyncError(f"the partner publishes no {module} SENDER endpoint")
-    lock = f"ocpi:sync:{partner_id}:{module}"
-    owner = uuid.uuid4().hex
-    if not cache.add(lock, owner, settings.OCPI_PULL_STALE_SECONDS):
-        return None
-    try:
+    # A database advisory lock (roaming.ocpi.locks): one pull per partner and module however long it runs.
+    with exclusive(f"ocpi:sync:{partner_id}:{module}", fallback_ttl=settings.OCPI_PULL_STALE_SECONDS) as taken:
+        if not taken:
+            return None
         run = _resumable_run(partner_id, module, full) or _new_run(partner_id, module, full)
         return _execute(run, handler, base_url)
-    finally:
-        if cache.get(lock) == owner:
-            cache.delete(lock)
 
 
 def _resumable_run(partner_id: int, module: str, full: bool) -> SyncRun | None:
@@ -103,12 +100,15 @@ def _new_run(partner_id: int, module: str, full: bool) -> SyncRun:
             .order_by("-started_at")
             .first()
         )
-        date_from = last_ok.started_at if last_ok else None
+        # Our clock and the partner's differ: ask from a little earlier, so an object it stamped just before our
+        # last run started (by its clock) is not missed. Re-reading a few objects is harmless (upserts).
+        margin = timedelta(seconds=settings.OCPI_PULL_CLOCK_SKEW_SECONDS)
+        date_from = last_ok.started_at - margin if last_ok else None
     return SyncRun.objects.create(partner_id=partner_id, module=module, full=full, date_from=date_from)
 
 
 def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
-    client = directory().client(run.partner_id)
+    client = directory().client(run.partner_id, module=run.module, interface=InterfaceRole.SENDER)
     if run.resume_url:
         url, params = run.resume_url, None
     else:
@@ -159,3 +159,22 @@ def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
         run.rejected,
     )
     return run
+
+
+def sync_runs_prune(*, older_than_days: int | None = None) -> int:
+    """Delete finished runs older than ``OCPI_SYNC_RUN_RETENTION_DAYS``, except each partner and module's latest
+    successful run: the next incremental pull starts from it. Returns how many were deleted."""
+    days = settings.OCPI_SYNC_RUN_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    later_success = SyncRun.objects.filter(
+        partner_id=OuterRef("partner_id"),
+        module=OuterRef("module"),
+        status=SyncRun.Status.SUCCEEDED,
+        started_at__gt=OuterRef("started_at"),
+    )
+    finished = [SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED]
+    old = SyncRun.objects.filter(status__in=finished, started_at__lt=cutoff).exclude(
+        Q(status=SyncRun.Status.SUCCEEDED) & ~Exists(later_success)
+    )
+    deleted, _ = old.delete()
+    return deleted

@@ -6,12 +6,16 @@ partner in the same database transaction (nothing accepted is lost, even if Redi
 delivers them in order per object, and a periodic task re-queues whatever is due. Rules:
 
 * fan-out: partners whose version details list the module's RECEIVER endpoint (``directory().receivers``);
-* order: one delivery loop per (partner, module, object_key) at a time, guarded by a cache lock; a message may
+* order: one delivery loop per (partner, module, object_key) at a time, guarded by a database advisory lock
+  (``roaming.ocpi.locks``: holds however long a delivery takes, freed at once if the worker dies); a message may
   also wait for earlier pushes of other objects (``after_keys``);
 * freshness: when several messages for one object are pending, a later PUT supersedes everything before it
   (a PUT is a full replacement), so a late retry never sends stale data;
 * retries: connection errors, HTTP 5xx/429/401 and OCPI 3xxx are retried with exponential backoff and jitter up to
   ``OCPI_PUSH_MAX_ATTEMPTS``; a partner's refusal (HTTP 4xx, OCPI 2xxx) fails the message at once, with the reason;
+* backoff per partner: a transient failure also backs the whole partner off (consecutive failures grow it), so its
+  other objects wait for its next retry time without a call, and no worker sits in HTTP retries for a partner that
+  is down (pushes are sent without the client's own quick retries) while healthy partners' pushes go on;
 * a suspended partner's messages wait; an unregistered partner's are cancelled;
 * a message may go to chosen partners only (``partner_ids``: a CDR is POSTed to the eMSP it concerns,
   mod_cdrs.asciidoc "Push model"); a module may listen to confirmed deliveries (``register_delivery_listener``), e.g.
@@ -20,10 +24,9 @@ delivers them in order per object, and a periodic task re-queues whatever is due
 
 import logging
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,11 +35,14 @@ from django.utils import timezone
 
 from roaming.ocpi.client import OcpiClientError, join_url
 from roaming.ocpi.directory import directory
+from roaming.ocpi.locks import exclusive
 from roaming.ocpi.models import OutboxMessage
+from roaming.ocpi.queueing import publish, publish_on_commit
 from roaming.ocpi.status import InterfaceRole
 
 logger = logging.getLogger("roaming.ocpi.push")
 
+# Only for the cache-lock fallback off PostgreSQL (development): PostgreSQL's advisory lock has no TTL.
 LOCK_SECONDS = 300
 
 #: module -> callables run with (message, result) once a partner confirmed a message of that module
@@ -141,7 +147,7 @@ def _schedule(module: str, keys: list[tuple[int, str]], at=None) -> None:
         by_partner.setdefault(partner_id, []).append(object_key)
     for partner_id, object_keys in by_partner.items():
         for start in range(0, len(object_keys), SCHEDULE_BATCH_SIZE):
-            outbox_deliver_batch_task.delay(partner_id, module, object_keys[start : start + SCHEDULE_BATCH_SIZE])
+            publish(outbox_deliver_batch_task, (partner_id, module, object_keys[start : start + SCHEDULE_BATCH_SIZE]))
 
 
 def push_schedule(partner_id: int, module: str, object_key: str, *, at=None) -> None:
@@ -152,10 +158,8 @@ def push_schedule(partner_id: int, module: str, object_key: str, *, at=None) -> 
     delay = (at - timezone.now()).total_seconds() if at else 0.0
     if delay > 0 and outbox_deliver_task.app.conf.task_always_eager:
         return
-    if delay > 0:
-        outbox_deliver_task.apply_async((partner_id, module, object_key), countdown=delay)
-    else:
-        outbox_deliver_task.delay(partner_id, module, object_key)
+    # Best effort (roaming.ocpi.queueing): a broker outage is logged; the periodic re-queue delivers what was saved.
+    publish(outbox_deliver_task, (partner_id, module, object_key), countdown=delay if delay > 0 else None)
 
 
 #: module -> callable(message) run when a PATCH fails for good (a module may re-synchronise the whole object)
@@ -182,6 +186,41 @@ def _is_transient(error: OcpiClientError) -> bool:
     return error.ocpi_status is not None and error.ocpi_status >= 3000 and (error.http_status or 200) < 400
 
 
+def _backoff_key(partner_id: int) -> str:
+    return f"ocpi:outbox:backoff:{partner_id}"
+
+
+def partner_backoff_until(partner_id: int) -> datetime | None:
+    """When pushes to a failing partner may be tried again (None: it is not failing). Per partner, not per message:
+    one partner down must not cost a call, a timeout and a worker for each of its objects."""
+    try:
+        state = cache.get(_backoff_key(partner_id))
+    except Exception:  # the cache (Redis) is down: deliver as if no backoff was recorded
+        return None
+    return datetime.fromtimestamp(state["until"], UTC) if state else None
+
+
+def _partner_failed(partner_id: int) -> datetime:
+    """Record one more consecutive transient failure of the partner; return when it may be tried again."""
+    key = _backoff_key(partner_id)
+    try:
+        state = cache.get(key) or {"failures": 0}
+        failures = state["failures"] + 1
+        until = timezone.now() + timedelta(seconds=backoff_seconds(failures))
+        # Kept well past the retry time so consecutive failures keep growing the backoff.
+        cache.set(key, {"failures": failures, "until": until.timestamp()}, int(settings.OCPI_PUSH_BACKOFF_MAX) * 2)
+        return until
+    except Exception:
+        return timezone.now()
+
+
+def _partner_recovered(partner_id: int) -> None:
+    try:
+        cache.delete(_backoff_key(partner_id))
+    except Exception:
+        logger.warning("could not clear the push backoff of partner %s", partner_id)
+
+
 def _lock_key(partner_id: int, module: str, object_key: str) -> str:
     return f"ocpi:outbox:{partner_id}:{module}:{object_key}"
 
@@ -191,15 +230,10 @@ def outbox_deliver(partner_id: int, module: str, object_key: str) -> str:
 
     Returns ``locked`` when another worker is delivering this object (the caller retries shortly).
     """
-    key = _lock_key(partner_id, module, object_key)
-    owner = uuid.uuid4().hex
-    if not cache.add(key, owner, LOCK_SECONDS):
-        return "locked"
-    try:
+    with exclusive(_lock_key(partner_id, module, object_key), fallback_ttl=LOCK_SECONDS) as taken:
+        if not taken:
+            return "locked"
         return _deliver_loop(partner_id, module, object_key)
-    finally:
-        if cache.get(key) == owner:
-            cache.delete(key)
 
 
 def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
@@ -214,7 +248,9 @@ def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
         return "partner paused"
     # Read once per loop: one object's messages share a partner, its endpoint and its client.
     base = directory().endpoint_url(partner_id, module, InterfaceRole.RECEIVER)
-    client = directory().client(partner_id) if base else None
+    client = (
+        directory().client(partner_id, module=module, interface=InterfaceRole.RECEIVER, retries=0) if base else None
+    )
     delivered = 0
     while True:
         messages = list(pending.order_by("id"))
@@ -234,6 +270,13 @@ def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
             message.save(update_fields=["next_attempt_at"])
             _schedule_retry(message)
             return "waiting for earlier pushes of related objects"
+        resume_at = partner_backoff_until(partner_id)
+        if resume_at is not None and resume_at > now:
+            # The partner is failing: wait for its next retry time without a call (and without holding a worker).
+            message.next_attempt_at = resume_at
+            message.save(update_fields=["next_attempt_at"])
+            _schedule_retry(message)
+            return f"partner backing off until {resume_at.isoformat()}"
         if not _send(message, base, client):
             return f"delivered {delivered}, then retry later"
         delivered += 1
@@ -264,7 +307,10 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
     except OcpiClientError as exc:
         message.http_status, message.ocpi_status, message.last_error = exc.http_status, exc.ocpi_status, exc.message
         if _is_transient(exc) and message.attempts < settings.OCPI_PUSH_MAX_ATTEMPTS:
-            message.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(message.attempts))
+            resume_at = _partner_failed(message.partner_id)
+            message.next_attempt_at = max(
+                resume_at, timezone.now() + timedelta(seconds=backoff_seconds(message.attempts))
+            )
             message.save()
             _schedule_retry(message)
             return False
@@ -275,6 +321,7 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
         if handler is not None:
             handler(message)
         return True
+    _partner_recovered(message.partner_id)
     message.status = OutboxMessage.Status.DELIVERED
     message.delivered_at = timezone.now()
     message.http_status, message.ocpi_status, message.last_error = result.http_status, result.status_code, ""
@@ -296,7 +343,7 @@ def _schedule_retry(message: OutboxMessage) -> None:
         return  # in-process mode runs "countdown" tasks at once; the periodic re-queue picks the message up
 
     delay = max(0.0, (message.next_attempt_at - timezone.now()).total_seconds())
-    outbox_deliver_task.apply_async((message.partner_id, message.module, message.object_key), countdown=delay)
+    publish(outbox_deliver_task, (message.partner_id, message.module, message.object_key), countdown=delay)
 
 
 def outbox_requeue_due(*, limit: int = 5000) -> int:
@@ -310,7 +357,8 @@ def outbox_requeue_due(*, limit: int = 5000) -> int:
     )
     count = 0
     for partner_id, module, object_key in due:
-        outbox_deliver_task.delay(partner_id, module, object_key)
+        if not publish(outbox_deliver_task, (partner_id, module, object_key)):
+            break  # the broker is down: the next run tries again
         count += 1
     return count
 
@@ -322,12 +370,20 @@ def outbox_retry(*, message_ids: list[int]) -> int:
     )
     keys = set(messages.values_list("partner_id", "module", "object_key"))
     count = messages.update(status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now(), attempts=0)
+    for partner_id in {partner_id for partner_id, _, _ in keys}:
+        _partner_recovered(partner_id)  # staff asked for now: the partner's backoff too
+    from roaming.ocpi.tasks import outbox_deliver_task
 
-    def schedule():
-        from roaming.ocpi.tasks import outbox_deliver_task
-
-        for partner_id, module, object_key in keys:
-            outbox_deliver_task.delay(partner_id, module, object_key)
-
-    transaction.on_commit(schedule)
+    for partner_id, module, object_key in keys:
+        publish_on_commit(outbox_deliver_task, (partner_id, module, object_key))
     return count
+
+
+def outbox_prune(*, older_than_days: int | None = None) -> int:
+    """Delete delivered, superseded and cancelled messages older than ``OCPI_OUTBOX_RETENTION_DAYS``; pending and
+    failed ones stay (the first are still owed, the second wait for staff). Returns how many were deleted."""
+    days = settings.OCPI_OUTBOX_RETENTION_DAYS if older_than_days is None else older_than_days
+    done = [OutboxMessage.Status.DELIVERED, OutboxMessage.Status.SUPERSEDED, OutboxMessage.Status.CANCELLED]
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = OutboxMessage.objects.filter(status__in=done, created_at__lt=cutoff).delete()
+    return deleted

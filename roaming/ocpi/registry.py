@@ -116,6 +116,11 @@ def version_details_url(version: str) -> str:
     return f"{settings.OCPI_BASE_URL}/ocpi/{version}"
 
 
+def own_party(role: str) -> tuple[str, str]:
+    """The country_code/party_id of our ``role`` (one party plays every role we play here)."""
+    return settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID
+
+
 def own_roles() -> list[dict]:
     """Our CredentialsRole list (credentials.asciidoc, CredentialsRole): one per role we play."""
     business = {"name": settings.OCPI_BUSINESS_NAME}
@@ -130,3 +135,17 @@ def own_roles() -> list[dict]:
         }
         for role in settings.OCPI_ROLES
     ]
+
+
+def routing_roles(identifier: str, partner_interface: str, version: str = "2.2.1") -> tuple[str | None, str | None]:
+    """``(our role, the partner's role)`` in a call to the partner's ``partner_interface`` of module ``identifier``
+    (transport_and_format.asciidoc, message routing: FROM is the party sending, TO the one receiving).
+
+    Calling a partner's RECEIVER, we are the module's sender (e.g. our CPO pushing locations to its eMSP); calling its
+    SENDER, we are the receiver (our eMSP pulling from its CPO). The partner plays the interface in the role our own
+    endpoint of that interface is served by. ``(None, None)`` for an unknown module."""
+    ours = _endpoints.get((version, identifier, "SENDER" if partner_interface == "RECEIVER" else "RECEIVER"))
+    theirs = _endpoints.get((version, identifier, partner_interface))
+    if ours is None or theirs is None:
+        return None, None
+    return ours.party_role, theirs.party_role

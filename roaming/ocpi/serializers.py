@@ -16,6 +16,7 @@ Module-specific classes stay in their module; this module imports no module app.
 import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
@@ -190,9 +191,27 @@ class JsonNumberField(OcpiDecimalField):
         return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _url(**kwargs) -> OcpiStringField:
-    """OCPI ``URL``: string(255). Not checked further: a partner's odd image URL is not worth a rejected Location."""
-    return OcpiStringField(255, **kwargs)
+class OcpiUrlField(OcpiStringField):
+    """OCPI ``URL`` (types.asciidoc): string(255) holding an absolute http(s) URL (RFC 3986)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not is_http_url(value):
+            raise serializers.ValidationError("must be an absolute http(s) URL")
+        return value
+
+
+def is_http_url(value: str) -> bool:
+    """True for an absolute ``http``/``https`` URL with a host and no whitespace."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
+
+
+def _url(**kwargs) -> OcpiUrlField:
+    return OcpiUrlField(255, **kwargs)
 
 
 def _optional(field_class, *args, **kwargs):

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from roaming.ocpi.push import outbox_deliver, outbox_requeue_due
+from roaming.ocpi.pull import sync_runs_prune
+from roaming.ocpi.push import outbox_deliver, outbox_prune, outbox_requeue_due
 from roaming.ocpi.traffic import traffic_prune
 
 
@@ -10,6 +11,12 @@ from roaming.ocpi.traffic import traffic_prune
 def traffic_log_prune_task(older_than_days: int | None = None) -> int:
     """Delete traffic log entries past ``OCPI_TRAFFIC_LOG_RETENTION_DAYS`` (scheduled daily by default)."""
     return traffic_prune(older_than_days=older_than_days)
+
+
+@shared_task(name="ocpi.housekeeping_prune", ignore_result=True)
+def housekeeping_prune_task() -> dict:
+    """Delete delivered outbox rows and finished sync runs past their retention (scheduled daily)."""
+    return {"outbox": outbox_prune(), "sync_runs": sync_runs_prune()}
 
 
 @shared_task(name="ocpi.outbox_deliver", bind=True, max_retries=60, ignore_result=True)

@@ -31,6 +31,23 @@ def cut(body: bytes | str | None) -> str:
     return body if len(body) <= limit else f"{body[:limit]}... [{len(body) - limit} more characters cut]"
 
 
+# A Credentials object's token (credentials.asciidoc): token B or C in clear, in requests and replies both ways.
+_CREDENTIALS_TOKEN = re.compile(r'("token"\s*:\s*")((?:[^"\\]|\\.)*)(")')
+CREDENTIALS_MODULE = "credentials"
+
+
+def redact_credentials(body: str) -> str:
+    """Replace the value of every ``"token"`` member of a credentials body with ``<redacted>`` (the body may be cut
+    or not even JSON: a regular expression, not a parser)."""
+    return _CREDENTIALS_TOKEN.sub(r"\1<redacted>\3", body) if body else body
+
+
+def _text(body: bytes | str | None) -> str:
+    if isinstance(body, bytes):
+        return body.decode("utf-8", errors="replace")
+    return body or ""
+
+
 def redact_headers(headers) -> dict[str, str]:
     out = {}
     for key, value in headers.items():
@@ -95,6 +112,10 @@ def traffic_record(
     if not settings.OCPI_TRAFFIC_LOG_ENABLED:
         return None
     ocpi_status, status_message = ocpi_status_of(response_body)
+    if module == CREDENTIALS_MODULE:
+        # Redacted before cutting: a token cut in half would no longer match.
+        request_body, response_body = redact_credentials(_text(request_body)), redact_credentials(_text(response_body))
+    request_text, response_text = cut(request_body), cut(response_body)
     try:
         # A savepoint: a failed insert must not poison a transaction the caller may be in.
         with transaction.atomic():
@@ -111,8 +132,8 @@ def traffic_record(
                 request_id=(request_id or "")[:100],
                 correlation_id=(correlation_id or "")[:100],
                 request_headers=redact_headers(request_headers or {}),
-                request_body=cut(request_body),
-                response_body=cut(response_body),
+                request_body=request_text,
+                response_body=response_text,
                 error=error[:4000],
             )
     except Exception:

@@ -36,6 +36,10 @@ class OcpiView(APIView):
     def get_exception_handler(self):
         return ocpi_exception_handler
 
+    def options(self, request, *args, **kwargs):
+        """OPTIONS: the allowed methods in ``Allow``; never DRF's metadata, which exposes our docstrings."""
+        return self.ok(headers={"Allow": ", ".join(self.allowed_methods)})
+
     def initial(self, request, *args, **kwargs):
         if hasattr(request._request, "ocpi"):
             request._request.ocpi.module = self.ocpi_module

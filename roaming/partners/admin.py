@@ -1,7 +1,7 @@
 """Partner onboarding in the admin: invite, register, rotate, unregister, suspend; roles, endpoints, events."""
 
 from django.contrib import admin, messages
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,6 +12,7 @@ from roaming.core import crypto
 from roaming.core.exceptions import DomainError
 from roaming.ocpi import registry
 from roaming.ocpi.pull import pull_modules
+from roaming.ocpi.queueing import publish_on_commit
 from roaming.ocpi.tasks import sync_pull_task
 from roaming.partners import services, tasks
 from roaming.partners.choices import PartnerStatus
@@ -71,9 +72,9 @@ def _invitation_key(partner_id: int) -> str:
 
 
 def _enqueue(task, partner_ids):
-    # Enqueue after commit so the worker sees what the admin just saved.
+    # Enqueue after commit so the worker sees what the admin just saved; a broker outage is logged, not a crash.
     for pk in partner_ids:
-        transaction.on_commit(lambda pk=pk: task.delay(pk))
+        publish_on_commit(task, (pk,))
 
 
 @admin.register(Partner)
@@ -298,7 +299,7 @@ class PartnerAdmin(admin.ModelAdmin):
                 request, f"{skipped} partner(s) skipped: not in a state that allows it.", messages.WARNING
             )
 
-    @admin.action(description="Register (run the credentials handshake)")
+    @admin.action(description="Register (run the credentials handshake)", permissions=["change"])
     def action_register(self, request, queryset):
         self._queue(
             request,
@@ -308,25 +309,25 @@ class PartnerAdmin(admin.ModelAdmin):
             "Registration",
         )
 
-    @admin.action(description="Rotate credentials (PUT)")
+    @admin.action(description="Rotate credentials (PUT)", permissions=["change"])
     def action_rotate(self, request, queryset):
         self._queue(request, queryset, tasks.partner_rotate_credentials_task, {PartnerStatus.REGISTERED}, "Rotation")
 
-    @admin.action(description="Refresh endpoints (re-read version details)")
+    @admin.action(description="Refresh endpoints (re-read version details)", permissions=["change"])
     def action_refresh_endpoints(self, request, queryset):
         self._queue(request, queryset, tasks.partner_refresh_endpoints_task, {PartnerStatus.REGISTERED}, "Refresh")
 
-    @admin.action(description="Pull now (every module it sends that we ingest)")
+    @admin.action(description="Pull now (every module it sends that we ingest)", permissions=["change"])
     def action_pull_now(self, request, queryset):
         started = 0
         for partner in queryset.filter(status=PartnerStatus.REGISTERED).prefetch_related("endpoints"):
             for module in pull_modules():
                 if any(e.identifier == module and e.role == "SENDER" for e in partner.endpoints.all()):
-                    transaction.on_commit(lambda p=partner.pk, m=module: sync_pull_task.delay(p, m))
+                    publish_on_commit(sync_pull_task, (partner.pk, module))
                     started += 1
         self.message_user(request, f"{started} pull(s) started; see the pull history.")
 
-    @admin.action(description="Schedule hourly pulls (editable under Periodic tasks)")
+    @admin.action(description="Schedule hourly pulls (editable under Periodic tasks)", permissions=["change"])
     def action_schedule_pulls(self, request, queryset):
         for partner in queryset.filter(status=PartnerStatus.REGISTERED):
             for module in pull_modules():
@@ -336,15 +337,15 @@ class PartnerAdmin(admin.ModelAdmin):
                     continue
                 self.message_user(request, f"{partner}: {module} pulled every hour.")
 
-    @admin.action(description="Unregister (DELETE credentials)")
+    @admin.action(description="Unregister (DELETE credentials)", permissions=["change"])
     def action_unregister(self, request, queryset):
         self._queue(request, queryset, tasks.partner_unregister_task, {PartnerStatus.REGISTERED}, "Unregistering")
 
-    @admin.action(description="Suspend (refuse its calls, stop pushing)")
+    @admin.action(description="Suspend (refuse its calls, stop pushing)", permissions=["change"])
     def action_suspend(self, request, queryset):
         self._direct(request, queryset, services.partner_suspend, "suspended")
 
-    @admin.action(description="Reactivate")
+    @admin.action(description="Reactivate", permissions=["change"])
     def action_reactivate(self, request, queryset):
         self._direct(request, queryset, services.partner_reactivate, "reactivated")
 
@@ -371,3 +372,6 @@ class PartnerEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the partner's history is an audit record

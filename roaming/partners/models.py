@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from roaming.core import crypto
 from roaming.core.models import TimeStampedModel
@@ -139,7 +140,12 @@ class PartnerToken(models.Model):
         indexes = [models.Index(fields=["partner", "kind"], condition=Q(revoked_at__isnull=True), name="live_token")]
 
     def __str__(self) -> str:
-        state = "revoked" if self.revoked_at else "live"
+        if self.revoked_at is None:
+            state = "live"
+        elif self.revoked_at > timezone.now():
+            state = f"valid until {self.revoked_at:%Y-%m-%d %H:%M:%S} UTC (rotation grace)"
+        else:
+            state = "revoked"
         return f"{self.get_kind_display()} {self.hint}… ({state})"
 
 

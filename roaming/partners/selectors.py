@@ -1,7 +1,7 @@
 """Reads about partners (the push and pull engines reach them through ``roaming.partners.directory``)."""
 
 from roaming.partners.choices import PartnerStatus
-from roaming.partners.models import Partner, PartnerEndpoint
+from roaming.partners.models import Partner, PartnerEndpoint, PartnerRole
 
 
 def partner_receiver_ids(*, identifier: str) -> list[int]:
@@ -24,3 +24,8 @@ def partner_endpoint_url(*, partner_id: int, identifier: str, role: str) -> str 
 
 def partner_status(*, partner_id: int) -> str | None:
     return Partner.objects.filter(pk=partner_id).values_list("status", flat=True).first()
+
+
+def partner_role(*, partner_id: int, role: str) -> PartnerRole | None:
+    """The partner's first role of kind ``role`` (CPO, EMSP...), or None."""
+    return PartnerRole.objects.filter(partner_id=partner_id, role=role).order_by("pk").first()

@@ -7,9 +7,12 @@ partner stays in the state it was in before.
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from roaming.core import crypto
@@ -22,6 +25,8 @@ from roaming.core.exceptions import (
 )
 from roaming.ocpi import registry
 from roaming.ocpi.client import OcpiClientError
+from roaming.ocpi.exceptions import flatten_errors
+from roaming.ocpi.serializers import BusinessDetailsSerializer, is_http_url
 from roaming.ocpi.status import InterfaceRole, Role
 from roaming.partners.choices import Initiator, PartnerStatus, TokenEncoding, TokenKind
 from roaming.partners.client import PartnerClient
@@ -54,8 +59,15 @@ def _issue_token(partner: Partner, kind: str) -> str:
     return token
 
 
+def _live_tokens(partner: Partner):
+    """Tokens not revoked, including those in a rotation grace period (revocation set in the future)."""
+    return PartnerToken.objects.filter(partner=partner).filter(
+        Q(revoked_at__isnull=True) | Q(revoked_at__gt=timezone.now())
+    )
+
+
 def _revoke_tokens(partner: Partner, *, kind: str | None = None, keep: str | None = None) -> int:
-    tokens = PartnerToken.objects.filter(partner=partner, revoked_at__isnull=True)
+    tokens = _live_tokens(partner)
     if kind:
         tokens = tokens.filter(kind=kind)
     if keep:
@@ -141,7 +153,7 @@ def _validate_credentials(data, *, field_prefix: str = "") -> dict:
     token, url, roles = data.get("token"), data.get("url"), data.get("roles")
     if not isinstance(token, str) or not token or len(token) > 64 or any(not 0x21 <= ord(c) <= 0x7E for c in token):
         raise InvalidInput("a string(64) of printable non-whitespace ASCII is required", field=f"{field_prefix}token")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 255:
+    if not isinstance(url, str) or not is_http_url(url) or len(url) > 255:
         raise InvalidInput(
             "the versions URL (http/https, at most 255 characters) is required", field=f"{field_prefix}url"
         )
@@ -162,9 +174,7 @@ def _validate_credentials(data, *, field_prefix: str = "") -> dict:
             raise InvalidInput("a 2-letter ISO 3166-1 country code is required", field=f"{where}.country_code")
         if not 1 <= len(pid) <= 3 or not pid.isascii() or not pid.isalnum():
             raise InvalidInput("a party id of up to 3 letters or digits is required", field=f"{where}.party_id")
-        business = role.get("business_details") or {}
-        if not isinstance(business, dict) or not str(business.get("name") or "").strip():
-            raise InvalidInput("business_details.name is required", field=f"{where}.business_details.name")
+        business = _validate_business_details(role.get("business_details"), where=f"{where}.business_details")
         key = (cc.upper(), pid.upper(), value)
         if key in seen:
             raise InvalidInput(f"{cc}/{pid} {value} is listed twice", field=where)
@@ -174,28 +184,50 @@ def _validate_credentials(data, *, field_prefix: str = "") -> dict:
                 "role": value,
                 "country_code": cc.upper(),
                 "party_id": pid.upper(),
-                "business_name": str(business["name"])[:100],
-                "business_website": str(business.get("website") or "")[:255],
-                "business_logo": business.get("logo") if isinstance(business.get("logo"), dict) else None,
+                "business_name": business["name"],
+                "business_website": business.get("website") or "",
+                "business_logo": business.get("logo"),
             }
         )
     return {"token": token, "url": url, "roles": clean}
 
 
+def _validate_business_details(data, *, where: str) -> dict:
+    """BusinessDetails (mod_locations.asciidoc, "Data types"): name string(100), website URL, logo Image."""
+    if not isinstance(data, dict) or not str(data.get("name") or "").strip():
+        raise InvalidInput("business_details.name is required", field=f"{where}.name")
+    serializer = BusinessDetailsSerializer(data=data)
+    if not serializer.is_valid():
+        raise InvalidInput("; ".join(flatten_errors(serializer.errors, where)))
+    return serializer.validated_data
+
+
 def _check_roles_free(partner: Partner, roles: list[dict]) -> None:
-    """Refuse roles another live partner already holds: it would let one partner act for another's party."""
-    for role in roles:
+    """Refuse a role whose country_code/party_id is ours or another live partner's, in any role
+    (credentials.asciidoc, CredentialsRole: the combination of country_code and party_id should be unique): it would
+    let one partner act for another's party. The refusal names the conflicting role."""
+    ours: dict[tuple[str, str], list[str]] = {(settings.OCPI_COUNTRY_CODE.upper(), settings.OCPI_PARTY_ID.upper()): []}
+    for own in registry.own_roles():
+        ours.setdefault((own["country_code"].upper(), own["party_id"].upper()), []).append(own["role"])
+    for index, role in enumerate(roles):
+        party = (role["country_code"], role["party_id"])
+        if party in ours:
+            raise InvalidInput(
+                f"{party[0]}/{party[1]} is our own party ({', '.join(ours[party]) or 'platform'}); a partner cannot "
+                "register it",
+                field=f"roles[{index}]",
+            )
         taken = (
-            PartnerRole.objects.filter(country_code=role["country_code"], party_id=role["party_id"], role=role["role"])
+            PartnerRole.objects.filter(country_code__iexact=party[0], party_id__iexact=party[1])
             .exclude(partner=partner)
             .exclude(partner__status=PartnerStatus.UNREGISTERED)
-            .select_related("partner")
+            .order_by("pk")
             .first()
         )
         if taken:
             raise InvalidInput(
-                f"{role['country_code']}/{role['party_id']} {role['role']} is already registered by another partner",
-                field="roles",
+                f"{party[0]}/{party[1]} is already registered by another partner as {taken.role}",
+                field=f"roles[{index}]",
             )
 
 
@@ -266,9 +298,17 @@ def credentials_update_inbound(*, partner: Partner, data) -> dict:
         partner = Partner.objects.select_for_update().get(pk=partner.pk)
         _store_connection(partner, credentials=credentials, discovery=discovery)
         partner.save()
-        _revoke_tokens(partner)
+        # A lost reply must not lock the partner out: the previous token C keeps working until the partner first
+        # uses the new one (the credentials backend then revokes it) or the grace period ends.
+        grace = timedelta(seconds=settings.OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS)
+        _live_tokens(partner).update(revoked_at=timezone.now() + grace)
         token_c = _issue_token(partner, TokenKind.ACCESS)
-        partner_event(partner, "update", f"Credentials updated by the partner; new token C {token_c[:4]}… issued")
+        partner_event(
+            partner,
+            "update",
+            f"Credentials updated by the partner; new token C {token_c[:4]}… issued, the previous one valid until "
+            f"first use of the new one or {grace.total_seconds():.0f} s",
+        )
     return our_credentials(token_c)
 
 
@@ -338,6 +378,7 @@ def partner_register_outbound(*, partner: Partner) -> Partner:
     try:
         result = client.post(credentials_url, our_credentials(token_b), module="credentials")
         credentials = _validate_credentials(result.object)
+        _check_roles_free(partner, credentials["roles"])
     except (OcpiClientError, InvalidInput) as exc:
         with transaction.atomic():
             _revoke_tokens(partner)
@@ -386,6 +427,7 @@ def partner_rotate_credentials(*, partner: Partner) -> Partner:
             credentials_url, our_credentials(new_token), module="credentials"
         )
         credentials = _validate_credentials(result.object)
+        _check_roles_free(partner, credentials["roles"])
     except (OcpiClientError, InvalidInput) as exc:
         PartnerToken.objects.filter(digest=crypto.token_digest(new_token)).update(revoked_at=timezone.now())
         partner_event(partner, "rotate", f"Credentials rotation failed: {exc}", success=False)

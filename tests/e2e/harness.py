@@ -5,6 +5,7 @@ and a Celery worker consuming its own Redis database. Tests drive them the way s
 commands, Celery tasks and OCPI calls over HTTP.
 """
 
+import base64
 import json
 import os
 import shutil
@@ -62,6 +63,8 @@ class Instance:
     queue: str
     port: int = field(default_factory=free_port)
     processes: list = field(default_factory=list)
+    #: settings a drill overrides for the processes it (re)starts, e.g. a broker URL where nothing listens
+    extra_env: dict = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -82,6 +85,10 @@ class Instance:
                 "REDIS_URL": self.redis_url,
                 "CELERY_TASK_DEFAULT_QUEUE": self.queue,
                 "SECRET_KEY": f"e2e-secret-{self.name}-0123456789abcdefghijklmnopqrstuvwxyz",
+                # Production settings refuse to start without a key of their own (never derived from SECRET_KEY).
+                "CREDENTIALS_ENCRYPTION_KEYS": base64.urlsafe_b64encode(
+                    f"e2e-fernet-{self.name}".ljust(32)[:32].encode()
+                ).decode(),
                 "OCPI_BASE_URL": self.base_url,
                 "OCPI_COUNTRY_CODE": self.country_code,
                 "OCPI_PARTY_ID": self.party_id,
@@ -97,6 +104,7 @@ class Instance:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(self.extra_env)
         return env
 
     def _spawn(self, label: str, args: list[str]) -> subprocess.Popen:
@@ -249,7 +257,14 @@ class Pair:
         migrate = subprocess.run(
             [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
             cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": template_url, "DJANGO_SETTINGS_MODULE": "config.settings"},
+            env={
+                **os.environ,
+                "DATABASE_URL": template_url,
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                # Production settings refuse to start without secrets of their own: these only migrate a template.
+                "SECRET_KEY": "e2e-template-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+                "CREDENTIALS_ENCRYPTION_KEYS": base64.urlsafe_b64encode(b"e2e-template-fernet-key-32-bytes").decode(),
+            },
             capture_output=True,
             text=True,
         )

@@ -1,5 +1,6 @@
 """The pull engine (roaming.ocpi.pull) against a real HTTP partner stub serving paginated lists."""
 
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
@@ -64,14 +65,18 @@ def test_pulls_every_page_and_records_the_run(stub_server, sender, ingested):
     assert "limit=1000" in stub_server.requests[0].query
 
 
-def test_next_run_is_incremental_from_the_start_of_the_last_success(stub_server, sender, ingested):
+def test_next_run_is_incremental_from_the_start_of_the_last_success_minus_the_skew_margin(
+    stub_server, sender, ingested, settings
+):
+    settings.OCPI_PULL_CLOCK_SKEW_SECONDS = 90
     paged(stub_server, [[{"id": "a"}]])
     first = sync_pull(partner_id=sender.pk, module="things")
     second = sync_pull(partner_id=sender.pk, module="things")
 
-    assert second.date_from == first.started_at
+    expected = first.started_at - timedelta(seconds=90)  # the partner's clock may run behind ours
+    assert second.date_from == expected
     query = parse_qs(stub_server.requests[-1].query)
-    assert query["date_from"] == [first.started_at.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    assert query["date_from"] == [expected.strftime("%Y-%m-%dT%H:%M:%SZ")]
 
     full = sync_pull(partner_id=sender.pk, module="things", full=True)
     assert full.date_from is None and "date_from" not in stub_server.requests[-1].query
@@ -128,13 +133,21 @@ def test_refuses_unknown_module_missing_endpoint_and_inactive_partner(sender, in
 
 
 def test_concurrent_run_is_skipped(stub_server, sender, ingested):
-    from django.core.cache import cache
+    """Another worker (another database session) holds the partner+module lock."""
+    import psycopg
+    from django.db import connection
 
-    cache.set(f"ocpi:sync:{sender.pk}:things", "someone-else", 30)
+    db = connection.settings_dict
+    other = psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or None
+    )
     try:
+        lock_name = f"ocpi:sync:{sender.pk}:things"
+        assert other.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, %s))", [lock_name, 0x0C91]).fetchone()[0]
         assert sync_pull(partner_id=sender.pk, module="things") is None
+        assert not stub_server.requests
     finally:
-        cache.delete(f"ocpi:sync:{sender.pk}:things")
+        other.close()
 
 
 def test_schedule_pull_creates_a_beat_task(sender):
@@ -147,3 +160,23 @@ def test_schedule_pull_creates_a_beat_task(sender):
     assert task.args == f'[{sender.pk}, "things"]'
     assert task.interval.every == 30
     assert partner_schedule_pull(partner=sender, module="things") is False  # updated, not duplicated
+
+
+def test_prune_keeps_the_latest_success_per_partner_and_module(sender, settings):
+    from django.utils import timezone
+
+    settings.OCPI_SYNC_RUN_RETENTION_DAYS = 10
+    old = timezone.now() - timedelta(days=20)
+
+    def run(status, days_ago, module="things"):
+        made = SyncRun.objects.create(partner=sender, module=module, status=status)
+        SyncRun.objects.filter(pk=made.pk).update(started_at=old + timedelta(days=20 - days_ago))
+        return made.pk
+
+    oldest_ok, latest_ok = run("succeeded", 30), run("succeeded", 20)
+    old_failed, recent_ok = run("failed", 15), run("succeeded", 1, module="other")
+    still_running = run("running", 25)
+
+    assert pull.sync_runs_prune() == 2
+    assert set(SyncRun.objects.values_list("pk", flat=True)) == {latest_ok, recent_ok, still_running}
+    assert oldest_ok and old_failed

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from roaming.ocpi.models import OutboxMessage
+from roaming.ocpi.models import OutboxMessage, TrafficLog
 from roaming.ocpi.push import backoff_seconds, outbox_deliver, outbox_requeue_due, outbox_retry, push_enqueue
 from roaming.partners.choices import PartnerStatus
 from tests.partners.factories import registered_partner_with_token
@@ -24,6 +24,14 @@ def receiver(stub_server):
         endpoints=[("locations", "RECEIVER", f"{stub_server.url}/ocpi/2.2.1/emsp/locations")]
     )
     return partner
+
+
+def due_now():
+    """Fast-forward: every pending message due now, and no partner backing off."""
+    from django.core.cache import cache
+
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    cache.clear()
 
 
 def enqueue(key="NL/EXA/LOC1", method="PUT", path="NL/EXA/LOC1", body=None):
@@ -128,7 +136,7 @@ def test_requeue_and_retry_deliver_due_messages(stub_server, receiver):
     assert message.status == "pending"
 
     assert outbox_requeue_due() == 0  # not due yet: backoff
-    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    due_now()
     assert outbox_requeue_due() == 1  # eager task ran
     message.refresh_from_db()
     assert message.status == "delivered" and message.attempts == 2
@@ -160,7 +168,7 @@ def test_gives_up_after_max_attempts_but_keeps_the_message(stub_server, receiver
     stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (503, b"down"))
     enqueue()
     outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
-    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    due_now()
     outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
     message = OutboxMessage.objects.get()
     assert (message.status, message.attempts) == ("failed", 2)
@@ -204,7 +212,7 @@ def test_a_message_waits_for_earlier_pushes_of_the_objects_it_names(stub_server,
     assert outbox_deliver(receiver.pk, "locations", "NL/EXA/T1") == "waiting for earlier pushes of related objects"
     assert not stub_server.calls("DELETE", "/ocpi/2.2.1/emsp/locations/NL/EXA/T1")
 
-    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    due_now()
     outbox_deliver(receiver.pk, "locations", "NL/EXA/LOC1")
     outbox_deliver(receiver.pk, "locations", "NL/EXA/T1")
     assert [r.method for r in stub_server.requests] == ["PUT", "PUT", "DELETE"]
@@ -234,6 +242,60 @@ def test_a_bulk_change_schedules_deliveries_in_batches(
     assert len(stub_server.requests) == 120
 
 
+def test_prune_deletes_only_old_finished_messages(receiver, settings):
+    from datetime import timedelta
+
+    from roaming.ocpi.push import outbox_prune
+
+    settings.OCPI_OUTBOX_RETENTION_DAYS = 7
+    statuses = ["delivered", "superseded", "cancelled", "failed", "pending"]
+    old = {
+        s: OutboxMessage.objects.create(
+            partner=receiver, module="locations", object_key=s, method="PUT", path=s, status=s
+        )
+        for s in statuses
+    }
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(days=8))
+    recent = OutboxMessage.objects.create(
+        partner=receiver, module="locations", object_key="r", method="PUT", path="r", status="delivered"
+    )
+
+    assert outbox_prune() == 3
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {old["failed"].pk, old["pending"].pk, recent.pk}
+
+
+def test_the_housekeeping_prune_is_scheduled_daily():
+    from django_celery_beat.models import PeriodicTask
+
+    assert PeriodicTask.objects.get(task="ocpi.housekeeping_prune").crontab.hour == "3"
+
+
+def test_one_partner_down_backs_off_as_a_whole_while_a_healthy_one_is_served(stub_server, receiver, dead_url):
+    """The down partner costs one call, not one per object (nor the client's quick retries inside a worker)."""
+    down, _ = registered_partner_with_token(
+        party_id="DWN", endpoints=[("locations", "RECEIVER", f"{dead_url}/ocpi/2.2.1/emsp/locations")]
+    )
+    for n in range(3):
+        stub_server.route("PUT", f"/ocpi/2.2.1/emsp/locations/NL/EXA/L{n}", (200, envelope()))
+        enqueue(key=f"L{n}", path=f"NL/EXA/L{n}")
+    for n in range(3):
+        outbox_deliver(down.pk, "locations", f"L{n}")
+        outbox_deliver(receiver.pk, "locations", f"L{n}")
+
+    to_down = OutboxMessage.objects.filter(partner=down).order_by("object_key")
+    assert [m.attempts for m in to_down] == [1, 0, 0]
+    assert all(m.status == "pending" and m.next_attempt_at > timezone.now() for m in to_down)
+    assert TrafficLog.objects.filter(partner=down, direction="OUT").count() == 1
+    assert set(OutboxMessage.objects.filter(partner=receiver).values_list("status", flat=True)) == {"delivered"}
+
+    due_now()  # the partner's retry time has come, and it is back
+    stub_server_down_url = f"{stub_server.url}/ocpi/2.2.1/emsp/locations"
+    down.endpoints.filter(identifier="locations").update(url=stub_server_down_url)
+    for n in range(3):
+        outbox_deliver(down.pk, "locations", f"L{n}")
+    assert set(to_down.values_list("status", flat=True)) == {"delivered"}
+
+
 def test_push_engine_does_not_import_the_projects_celery_wiring():
     """The OCPI core depends on Celery, never on ``config`` (the project's wiring)."""
     import ast
@@ -252,7 +314,9 @@ def test_transient_failure_schedules_a_delayed_task_when_workers_run(stub_server
     from roaming.ocpi.tasks import outbox_deliver_task
 
     scheduled = []
-    monkeypatch.setattr(outbox_deliver_task, "apply_async", lambda args, countdown: scheduled.append((args, countdown)))
+    monkeypatch.setattr(
+        outbox_deliver_task, "apply_async", lambda args, countdown, **options: scheduled.append((args, countdown))
+    )
     stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/LOC1", (503, b"down"))
     enqueue()
 

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.ocpi.urls")]
         ("unknown-token", 404, 2004, "token 012345 is unknown"),
         ("object-not-found", 404, 2000, "session S1 does not exist"),
         ("http404", 404, 2000, None),
-        ("state-conflict", 405, 2000, "already registered"),
+        ("state-conflict", 200, 2000, "already registered"),
         ("permission-denied", 401, 2000, "not for you"),
         ("runtime", 500, 3000, None),
         ("unreachable", 200, 3001, "could not read the partner's versions"),

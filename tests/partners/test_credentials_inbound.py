@@ -198,8 +198,9 @@ def test_put_rotates_token_rediscovers_endpoints_and_kills_old_token(client, stu
     partner.refresh_from_db()
     assert partner.their_token == "rotated-b"
     assert set(partner.endpoints.values_list("identifier", flat=True)) == {"credentials", "sessions", "cdrs"}
-    assert client.get("/ocpi/2.2.1", **auth(token_c)).status_code == 401
     assert client.get("/ocpi/2.2.1", **auth(new_c)).status_code == 200
+    # The partner has used the new token: the old one dies (until then it had a grace period).
+    assert client.get("/ocpi/2.2.1", **auth(token_c)).status_code == 401
 
 
 def test_put_failing_discovery_keeps_old_credentials(client, stub_server, invited):
