@@ -174,6 +174,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per OCPI enum in the schema (the charger, token and session APIs share TokenType and statuses).
+    "ENUM_NAME_OVERRIDES": {
+        "TokenTypeEnum": "roaming.tokens.choices.TokenType",
+        "EvseStatusEnum": "roaming.locations.choices.Status",
+        "SessionStatusEnum": "roaming.sessions.choices.SessionStatus",
+    },
 }
 
 # --- Prometheus metrics (/metrics) --------------------------------------------------------------------------

@@ -230,8 +230,10 @@ def test_a_bulk_change_schedules_deliveries_in_batches(
         stub_server.route("PUT", f"/ocpi/2.2.1/emsp/locations/NL/EXA/L{i}", (200, envelope()))
     published = []
     for task in (tasks.outbox_deliver_task, tasks.outbox_deliver_batch_task):
-        original = task.delay
-        monkeypatch.setattr(task, "delay", lambda *a, _o=original, _t=task: (published.append(_t.name), _o(*a))[1])
+        original = task.apply_async  # published best effort through roaming.ocpi.queueing.publish
+        monkeypatch.setattr(
+            task, "apply_async", lambda *a, _o=original, _t=task, **kw: (published.append(_t.name), _o(*a, **kw))[1]
+        )
     items = [push.PushItem(f"NL/EXA/L{i}", "PUT", f"NL/EXA/L{i}", {"id": f"L{i}"}) for i in range(120)]
 
     with django_capture_on_commit_callbacks(execute=True):
