@@ -80,6 +80,10 @@ async def _client(host: str, port: int, make_request, deadline: float, latencies
             writer.write(raw)
             await writer.drain()
             status_line = await reader.readline()
+            if not status_line:  # the server closed an idle keep-alive connection: open another, ask again
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                continue
             length = 0
             while True:
                 line = await reader.readline()

@@ -12,8 +12,8 @@ whenever a child changes, as the spec requires); ``updated_at`` is our own clock
 """
 
 from django.db import models
-from django.db.models import F
-from django.db.models.functions import Upper
+from django.db.models import F, Q
+from django.db.models.functions import Replace, Trim, Upper
 
 from roaming.core.models import TimeStampedModel
 from roaming.locations.choices import ConnectorFormat, ConnectorType, ParkingType, PowerType, Status
@@ -79,6 +79,9 @@ class EVSE(TimeStampedModel):
     parking_restrictions = models.JSONField(default=list, blank=True)
     images = models.JSONField(default=list, blank=True)
     last_updated = models.DateTimeField()
+    received = models.BooleanField(
+        default=False, editable=False, help_text="Sent by a partner (its Location's source); ours otherwise"
+    )
 
     class Meta:
         ordering = ["location", "uid"]
@@ -88,6 +91,13 @@ class EVSE(TimeStampedModel):
             # EVSE.uid is a CiString (types.asciidoc); the case-sensitive twin is the ON CONFLICT arbiter of upserts.
             models.UniqueConstraint(F("location"), Upper("uid"), name="uniq_evse_uid_ci"),
             models.UniqueConstraint(fields=["location", "uid"], name="uniq_evse_uid"),
+            # Our own EVSE IDs are unique in their normalised form (evse_id.evse_id_key: upper-case, no "*"), as
+            # eMI3 requires of an operator; partners' EVSEs are theirs to get right.
+            models.UniqueConstraint(
+                Replace(Upper(Trim("evse_id")), models.Value("*"), models.Value("")),
+                condition=Q(received=False) & ~Q(evse_id=""),
+                name="uniq_own_evse_id",
+            ),
         ]
 
     def __str__(self) -> str:

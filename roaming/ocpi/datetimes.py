@@ -49,7 +49,9 @@ def parse_datetime(value: str) -> datetime:
         tz = f"{tz[:3]}:{tz[3:]}"
     try:
         return datetime.fromisoformat(f"{match['date']}T{time}{frac}{tz}").astimezone(UTC)
-    except (ValueError, OverflowError) as exc:  # 0001-01-01T00:00:00+01:00 is before datetime.min in UTC
+    except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 is before datetime.min in UTC
+        raise ValueError(f"'{value}' is outside the supported range of dates") from exc
+    except ValueError as exc:
         raise ValueError(f"'{value}' is not a valid date and time") from exc
 
 

@@ -76,8 +76,6 @@ class OcpiDateTimeField(serializers.Field):
             return parse_datetime(data)
         except ValueError as exc:
             self.fail("invalid", reason=str(exc))
-        except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00: a valid form whose UTC instant has no datetime
-            self.fail("invalid", reason=f"'{data}' is outside the supported range of dates")
 
     def to_representation(self, value):
         return format_datetime(value)

@@ -15,15 +15,16 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Upper
 
-from roaming.core.models import TimeStampedModel
+from roaming.ocpi.kit.models import PartnerObject
 from roaming.tokens.choices import AllowedType, DecisionSource, ProfileType, TokenType, WhitelistType
 
 
-class Token(TimeStampedModel):
-    """An OCPI Token: an RFID card, an app account or another means by which a driver identifies."""
+class Token(PartnerObject):
+    """An OCPI Token: an RFID card, an app account or another means by which a driver identifies. The owner's party,
+    ``last_updated``, ``source_partner``, ``received_at`` and ``raw`` come from the partner-object kit."""
 
-    country_code = models.CharField(max_length=2)
-    party_id = models.CharField(max_length=3)
+    OBJECT_ID_FIELD = "uid"
+
     uid = models.CharField(max_length=36, help_text="What the charger reads: the RFID UID or the app's id")
     type = models.CharField(max_length=11, choices=TokenType.choices, default=TokenType.RFID)
     contract_id = models.CharField(max_length=36, db_index=True, help_text="The driver's contract (eMA ID)")
@@ -35,22 +36,11 @@ class Token(TimeStampedModel):
     language = models.CharField(max_length=2, blank=True, help_text="ISO 639-1, for the charger's screen")
     default_profile_type = models.CharField(max_length=7, choices=ProfileType.choices, blank=True)
     energy_contract = models.JSONField(null=True, blank=True, help_text="EnergyContract: supplier_name, contract_id")
-    last_updated = models.DateTimeField(db_index=True)
-
-    source_partner = models.ForeignKey(
-        settings.OCPI_PARTNER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Empty for our own eMSP's tokens; the eMSP partner for tokens in our cache.",
-    )
-    received_at = models.DateTimeField(null=True, blank=True)
-    raw = models.JSONField(null=True, blank=True, help_text="The last payload the partner sent, as sent")
 
     class Meta:
         ordering = ["country_code", "party_id", "uid"]
         constraints = [
+            # The kit's (country_code, party_id, id) rule, with ``type``: (uid, type) is unique per eMSP.
             models.UniqueConstraint(F("country_code"), F("party_id"), Upper("uid"), F("type"), name="uniq_token"),
         ]
         indexes = [
@@ -62,10 +52,6 @@ class Token(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.country_code}/{self.party_id} {self.uid} ({self.type})"
-
-    @property
-    def is_own(self) -> bool:
-        return self.source_partner_id is None
 
     @property
     def object_key(self) -> str:

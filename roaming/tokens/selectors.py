@@ -45,6 +45,11 @@ def token_get(*, country_code: str, party_id: str, uid: str, type: str, own: boo
     return _by_uid(token_list(own=own, country_code=country_code, party_id=party_id), uid, type).first()
 
 
+def token_get_received(*, country_code: str, party_id: str, uid: str, type: str) -> Token | None:
+    """A partner's token in the CPO side's cache (Receiver GET), or None."""
+    return token_get(country_code=country_code, party_id=party_id, uid=uid, type=type, own=False)
+
+
 def token_get_own(*, uid: str, type: str) -> Token | None:
     """One of our eMSP's tokens (mod_tokens.asciidoc, Sender POST authorize), or None."""
     country_code, party_id = own_party()

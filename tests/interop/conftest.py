@@ -101,8 +101,7 @@ def start_peer(peer_python, tmp_path):
                 role,
                 "--port",
                 str(port),
-                "--token-a",
-                token_a,
+                f"--token-a={token_a}",  # a random token may start with "-", which argparse reads as an option
                 "--seed",
                 str(seed_file),
             ],

@@ -44,7 +44,7 @@ def test_fuzz_credentials_bodies_get_an_envelope_and_a_refusal_changes_nothing(c
         ],
     }
 
-    @settings(max_examples=200, **FUZZ_SETTINGS)
+    @settings(max_examples=250, **FUZZ_SETTINGS)
     @given(method=st.sampled_from(["post", "put"]), raw=mutated_bodies(body))
     def run(method, raw):
         before = stored()

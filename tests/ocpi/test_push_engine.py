@@ -218,32 +218,6 @@ def test_a_message_waits_for_earlier_pushes_of_the_objects_it_names(stub_server,
     assert [r.method for r in stub_server.requests] == ["PUT", "PUT", "DELETE"]
 
 
-def test_a_bulk_change_schedules_deliveries_in_batches(
-    stub_server, receiver, monkeypatch, django_capture_on_commit_callbacks
-):
-    """A 100,000-card import must not publish 100,000 broker messages: above a threshold, one task per batch of
-    objects delivers each object in order, as the single-object task does."""
-    from roaming.ocpi import push, tasks
-
-    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/L0", (200, envelope()))
-    for i in range(1, 120):
-        stub_server.route("PUT", f"/ocpi/2.2.1/emsp/locations/NL/EXA/L{i}", (200, envelope()))
-    published = []
-    for task in (tasks.outbox_deliver_task, tasks.outbox_deliver_batch_task):
-        original = task.apply_async  # published best effort through roaming.ocpi.queueing.publish
-        monkeypatch.setattr(
-            task, "apply_async", lambda *a, _o=original, _t=task, **kw: (published.append(_t.name), _o(*a, **kw))[1]
-        )
-    items = [push.PushItem(f"NL/EXA/L{i}", "PUT", f"NL/EXA/L{i}", {"id": f"L{i}"}) for i in range(120)]
-
-    with django_capture_on_commit_callbacks(execute=True):
-        push.push_enqueue_many(module="locations", items=items)
-
-    assert published == ["ocpi.outbox_deliver_batch"]  # 120 objects, batches of 500
-    assert OutboxMessage.objects.filter(status="delivered").count() == 120
-    assert len(stub_server.requests) == 120
-
-
 def test_prune_deletes_only_old_finished_messages(receiver, settings):
     from datetime import timedelta
 
@@ -333,3 +307,29 @@ def test_transient_failure_schedules_a_delayed_task_when_workers_run(stub_server
     args, countdown = scheduled[0]
     assert args == (receiver.pk, "locations", "NL/EXA/LOC1")
     assert 0 < countdown <= settings.OCPI_PUSH_BACKOFF_BASE * 1.2
+
+
+def test_a_bulk_change_schedules_deliveries_in_batches(
+    stub_server, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A 100,000-card import must not publish 100,000 broker messages: above a threshold, one task per batch of
+    objects delivers each object in order, as the single-object task does."""
+    from roaming.ocpi import push, tasks
+
+    stub_server.route("PUT", "/ocpi/2.2.1/emsp/locations/NL/EXA/L0", (200, envelope()))
+    for i in range(1, 120):
+        stub_server.route("PUT", f"/ocpi/2.2.1/emsp/locations/NL/EXA/L{i}", (200, envelope()))
+    published = []
+    for task in (tasks.outbox_deliver_task, tasks.outbox_deliver_batch_task):
+        original = task.apply_async
+        monkeypatch.setattr(
+            task, "apply_async", lambda *a, _o=original, _t=task, **kw: (published.append(_t.name), _o(*a, **kw))[1]
+        )
+    items = [push.PushItem(f"NL/EXA/L{i}", "PUT", f"NL/EXA/L{i}", {"id": f"L{i}"}) for i in range(120)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        push.push_enqueue_many(module="locations", items=items)
+
+    assert published == ["ocpi.outbox_deliver_batch"]  # 120 objects, batches of 500
+    assert OutboxMessage.objects.filter(status="delivered").count() == 120
+    assert len(stub_server.requests) == 120

@@ -106,3 +106,17 @@ def test_command(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_tokens", str(path))
     assert "line 2: contract_id:" in capsys.readouterr().out
+
+
+def test_statistics_are_refreshed_only_after_bulk_writes():
+    from django.db import connection
+
+    from roaming.tokens.services.common import analyze_if_stale
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    assert analyze_if_stale("tokens_token", changed=10) is False  # a few rows: autovacuum's business
+    assert analyze_if_stale("tokens_token", changed=1_000_000) is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples >= 0 FROM pg_class WHERE relname = 'tokens_token'")
+        assert cursor.fetchone() == (True,)  # analyzed: -1 means "never"

@@ -109,7 +109,7 @@ def test_patch_of_an_unknown_token_is_404(client, emsp):
         ({"whitelist": "SOMETIMES"}, "whitelist: 'SOMETIMES' is not a valid WhitelistType"),
         ({"issuer": None}, "issuer: This field is required."),
         ({"valid": "maybe"}, "valid: Must be a valid boolean."),
-        ({"uid": "OTHER"}, "uid: 'OTHER' does not match '012345678' in the URL"),
+        ({"uid": "OTHER"}, "uid: 'OTHER' does not match the uid '012345678' in the URL"),
         ({"last_updated": "yesterday"}, "last_updated"),
     ],
 )

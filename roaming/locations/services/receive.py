@@ -26,7 +26,7 @@ Rules applied here, for every entry point:
   there, they stay in the traffic log.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -38,102 +38,26 @@ from roaming.core.exceptions import ObjectNotFound
 from roaming.locations.choices import Status
 from roaming.locations.models import EVSE, Connector, Location
 from roaming.locations.selectors import LocationNotFound
-from roaming.ocpi.kit.receive import Key, WriteOutcome, is_stale, lock_objects, object_key, refuse_own, storable
-
-# OCPI member -> (model field, value a PUT stores when the member is absent)
-_LOCATION_FIELDS: dict[str, tuple[str, Callable[[], Any]]] = {
-    "country_code": ("country_code", str),
-    "party_id": ("party_id", str),
-    "id": ("location_id", str),
-    "publish": ("publish", bool),
-    "publish_allowed_to": ("publish_allowed_to", list),
-    "name": ("name", str),
-    "address": ("address", str),
-    "city": ("city", str),
-    "postal_code": ("postal_code", str),
-    "state": ("state", str),
-    "country": ("country", str),
-    "related_locations": ("related_locations", list),
-    "parking_type": ("parking_type", str),
-    "directions": ("directions", list),
-    "operator": ("operator", lambda: None),
-    "suboperator": ("suboperator", lambda: None),
-    "owner": ("owner", lambda: None),
-    "facilities": ("facilities", list),
-    "time_zone": ("time_zone", str),
-    "opening_times": ("opening_times", lambda: None),
-    "charging_when_closed": ("charging_when_closed", lambda: None),
-    "images": ("images", list),
-    "energy_mix": ("energy_mix", lambda: None),
-    "last_updated": ("last_updated", lambda: None),
-}
-_EVSE_FIELDS: dict[str, tuple[str, Callable[[], Any]]] = {
-    "uid": ("uid", str),
-    "evse_id": ("evse_id", str),
-    "status": ("status", str),
-    "status_schedule": ("status_schedule", list),
-    "capabilities": ("capabilities", list),
-    "floor_level": ("floor_level", str),
-    "physical_reference": ("physical_reference", str),
-    "directions": ("directions", list),
-    "parking_restrictions": ("parking_restrictions", list),
-    "images": ("images", list),
-    "last_updated": ("last_updated", lambda: None),
-}
-_CONNECTOR_FIELDS: dict[str, tuple[str, Callable[[], Any]]] = {
-    "id": ("connector_id", str),
-    "standard": ("standard", str),
-    "format": ("format", str),
-    "power_type": ("power_type", str),
-    "max_voltage": ("max_voltage", lambda: None),
-    "max_amperage": ("max_amperage", lambda: None),
-    "max_electric_power": ("max_electric_power", lambda: None),
-    "tariff_ids": ("tariff_ids", list),
-    "terms_and_conditions": ("terms_and_conditions", str),
-    "last_updated": ("last_updated", lambda: None),
-}
-_LOCATION_KEY = ["country_code", "party_id", "location_id"]
-_LOCATION_UPDATE_FIELDS = [
-    *(attr for attr, _ in _LOCATION_FIELDS.values() if attr not in _LOCATION_KEY),
-    "latitude",
-    "longitude",
-    "source_partner",
-    "received_at",
-    "raw",
-    "updated_at",
-]
-_EVSE_UPDATE_FIELDS = [
-    *(attr for attr, _ in _EVSE_FIELDS.values() if attr != "uid"),
-    "latitude",
-    "longitude",
-    "updated_at",
-]
-_CONNECTOR_UPDATE_FIELDS = [*(attr for attr, _ in _CONNECTOR_FIELDS.values() if attr != "connector_id"), "updated_at"]
-
-
-# --- mapping ----------------------------------------------------------------------------------------------------
-
-
-_GEO_OBJECTS = (_LOCATION_FIELDS, _EVSE_FIELDS)  # the objects with a GeoLocation ``coordinates`` member
-
-
-def _values(data: dict, fields: dict[str, tuple[str, Callable[[], Any]]], *, partial: bool) -> dict:
-    """Model values for validated OCPI ``data``; a PUT (``partial=False``) resets absent members to empty."""
-    values = {}
-    for member, (attr, empty) in fields.items():
-        if member in data:
-            value = data[member]
-            values[attr] = empty() if value is None else value
-        elif not partial:
-            values[attr] = empty()
-    if fields not in _GEO_OBJECTS:
-        return values
-    coordinates = data.get("coordinates")
-    if coordinates:
-        values["latitude"], values["longitude"] = coordinates["latitude"], coordinates["longitude"]
-    elif not partial:
-        values["latitude"] = values["longitude"] = ""
-    return values
+from roaming.locations.services.mapping import (
+    CONNECTOR_FIELDS,
+    CONNECTOR_UPDATE_FIELDS,
+    EVSE_FIELDS,
+    EVSE_UPDATE_FIELDS,
+    LOCATION_FIELDS,
+    LOCATION_KEY,
+    LOCATION_UPDATE_FIELDS,
+    model_values,
+)
+from roaming.ocpi.kit.receive import (
+    Key,
+    WriteOutcome,
+    is_stale,
+    lock_objects,
+    object_key,
+    refuse_own,
+    storable,
+    upsert_rows,
+)
 
 
 def _latest(data: dict, children: str | None = None) -> datetime:
@@ -177,14 +101,14 @@ def _by_id(rows: Iterable, attr: str) -> dict[str, Any]:
 
 
 def _evse_row(location: Location, data: dict, current: EVSE | None) -> EVSE:
-    values = _values(data, _EVSE_FIELDS, partial=False)
+    values = model_values(data, EVSE_FIELDS, partial=False)
     if current is not None:
         values["uid"] = current.uid  # CiString: keep the spelling we hold, it is the unique key
-    return EVSE(location=location, **values)
+    return EVSE(location=location, received=True, **values)
 
 
 def _connector_row(evse: EVSE, data: dict, current: Connector | None) -> Connector:
-    values = _values(data, _CONNECTOR_FIELDS, partial=False)
+    values = model_values(data, CONNECTOR_FIELDS, partial=False)
     if current is not None:
         values["connector_id"] = current.connector_id
     return Connector(evse=evse, **values)
@@ -194,12 +118,7 @@ def _write_evses(items: list[tuple[EVSE, dict, EVSE | None]]) -> None:
     """Upsert complete EVSEs (one INSERT ... ON CONFLICT) and replace each one's Connector list."""
     if not items:
         return
-    EVSE.objects.bulk_create(
-        [row for row, _, _ in items],
-        update_conflicts=True,
-        unique_fields=["location", "uid"],
-        update_fields=_EVSE_UPDATE_FIELDS,
-    )
+    upsert_rows(EVSE, [row for row, _, _ in items], unique_fields=["location", "uid"], update_fields=EVSE_UPDATE_FIELDS)
     connectors: list[Connector] = []
     dropped: list[int] = []
     for row, data, current in items:
@@ -216,12 +135,7 @@ def _write_evses(items: list[tuple[EVSE, dict, EVSE | None]]) -> None:
 
 def _upsert_connectors(rows: list[Connector]) -> None:
     if rows:
-        Connector.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["evse", "connector_id"],
-            update_fields=_CONNECTOR_UPDATE_FIELDS,
-        )
+        upsert_rows(Connector, rows, unique_fields=["evse", "connector_id"], update_fields=CONNECTOR_UPDATE_FIELDS)
 
 
 def write_locations(items: list[tuple[dict, Any, Location | None]], *, partner_id: int) -> None:
@@ -231,13 +145,11 @@ def write_locations(items: list[tuple[dict, Any, Location | None]], *, partner_i
     now = timezone.now()
     rows = []
     for data, raw, current in items:
-        values = _values(data, _LOCATION_FIELDS, partial=False)
+        values = model_values(data, LOCATION_FIELDS, partial=False)
         if current is not None:
             values["location_id"] = current.location_id  # CiString: keep the spelling we hold
         rows.append(Location(**values, source_partner_id=partner_id, received_at=now, raw=raw))
-    Location.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=_LOCATION_KEY, update_fields=_LOCATION_UPDATE_FIELDS
-    )
+    upsert_rows(Location, rows, unique_fields=LOCATION_KEY, update_fields=LOCATION_UPDATE_FIELDS)
     evses: list[tuple[EVSE, dict, EVSE | None]] = []
     removed: list[int] = []
     for row, (data, _, current) in zip(rows, items, strict=True):
@@ -339,7 +251,7 @@ def connector_put_from_partner(
 def _apply(obj, data: dict, fields: dict, *, keys: tuple[str, ...]) -> list[str]:
     """Set the members a PATCH carries, except the identifying ``keys`` (immutable, and already compared with the
     URL); return the model fields set."""
-    values = _values(data, fields, partial=True)
+    values = model_values(data, fields, partial=True)
     for attr in keys:
         values.pop(attr, None)
     for attr, value in values.items():
@@ -356,7 +268,7 @@ def location_patch_from_partner(
         location = _lock_location(country_code, party_id, location_id, with_evses=bool(data.get("evses")))
         if is_stale(location, data):
             return WriteOutcome.STALE
-        changed = _apply(location, data, _LOCATION_FIELDS, keys=tuple(_LOCATION_KEY))
+        changed = _apply(location, data, LOCATION_FIELDS, keys=tuple(LOCATION_KEY))
         if data.get("evses"):
             held = _by_id(location.evses.all(), "uid")
             evses = []
@@ -384,7 +296,7 @@ def evse_patch_from_partner(
             raise ObjectNotFound(f"EVSE {evse_uid} of Location {location.location_id} is unknown")
         if is_stale(evse, data):
             return WriteOutcome.STALE
-        changed = _apply(evse, data, _EVSE_FIELDS, keys=("uid",))
+        changed = _apply(evse, data, EVSE_FIELDS, keys=("uid",))
         if data.get("connectors"):
             held = _by_id(evse.connectors.all(), "connector_id")
             rows = []
@@ -421,7 +333,7 @@ def connector_patch_from_partner(
             raise ObjectNotFound(f"Connector {connector_id} of EVSE {evse.uid} is unknown")
         if is_stale(connector, data):
             return WriteOutcome.STALE
-        changed = _apply(connector, data, _CONNECTOR_FIELDS, keys=("connector_id",))
+        changed = _apply(connector, data, CONNECTOR_FIELDS, keys=("connector_id",))
         connector.save(update_fields=[*changed, "updated_at"])
         _touch(evse, connector.last_updated)
         _touch_location(location, connector.last_updated, partner_id=partner_id)

@@ -7,10 +7,13 @@ Pieces (the core never imports a module app; modules import these):
     abstract model: ``country_code``, ``party_id``, ``last_updated``, ``source_partner``, ``received_at``, ``raw``;
     ``partner_object_constraints(id_field, name=...)`` makes ``(country_code, party_id, id)`` unique in PostgreSQL,
     case-insensitively on the id (CiString).
+    ``source_partner`` is PROTECT: a partner that sent objects cannot be deleted from under them. Foreign keys that
+    money will follow (a Session's or CDR's Location/EVSE/Connector, Token, Tariff) must be PROTECT too, and
+    EVSEs are never deleted by a receive (a Location PUT that omits one marks it REMOVED, mod_locations.asciidoc).
 ``receive``
     ``WriteOutcome``/``ReceiveResult`` (the one outcome type), ``partner_parties``/``check_partner_party`` (the
-    party rule by role), ``lock_objects``, ``refuse_own``, ``is_stale``, ``storable`` (raw payload), and
-    ``ingest_page`` (a pulled page on the same rules, batched).
+    party rule by role), ``lock_objects``, ``refuse_own``, ``is_stale``, ``storable`` (raw payload),
+    ``ingest_page`` (a pulled page on the same rules, batched) and ``upsert_rows`` (a batch upsert through COPY).
 ``selectors``
     ``by_party``, ``object_get``, ``pick``: reads by party and CiString id.
 ``views.PartnerObjectReceiverView`` / ``views.PartnerCollectionReceiverView``

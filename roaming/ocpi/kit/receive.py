@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from django.apps import apps
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
 
@@ -195,3 +195,50 @@ def ingest_page(
             write(items)
     report.accepted = len(items)
     return report.as_dict()
+
+
+def upsert_rows(model, rows: list, *, unique_fields: list[str], update_fields: list[str]) -> None:
+    """``bulk_create(rows, update_conflicts=True, ...)`` for large batches, through ``COPY``: the rows are copied
+    into a temporary table and upserted from it with one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, and each
+    row gets its primary key back. Same rows, same database rules (constraints, conflict target) as the Django call;
+    it exists because Django's ``UNNEST`` insert has psycopg quote every array element in Python, which was the
+    larger half of a pull's write time (bench/bench_locations.py). Must run inside a transaction."""
+    if not rows:
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    conflict = [meta.get_field(name).column for name in unique_fields]
+    updates = [meta.get_field(name).column for name in update_fields]
+    table = connection.ops.quote_name(meta.db_table)
+    quote = connection.ops.quote_name
+    staging = quote(f"kit_upsert_{meta.db_table}")
+    with connection.cursor() as cursor:
+        column_list = ", ".join(quote(c) for c in columns)
+        # Same columns and types as the table, no constraints (the table's apply on the INSERT below).
+        # Identifiers only, from the model's metadata: nothing a partner sent is interpolated into SQL.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
+            f"SELECT {column_list} FROM {table} WITH NO DATA; TRUNCATE {staging}"
+        )
+        keys = []
+        with cursor.cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
+            for row in rows:
+                values = {}
+                for field in fields:
+                    if field.is_relation and getattr(row, field.attname) is None and field.is_cached(row):
+                        setattr(row, field.attname, getattr(row, field.name).pk)  # parent saved after assignment
+                    values[field.column] = field.get_db_prep_save(field.pre_save(row, True), connection)
+                keys.append(tuple(values[c] for c in conflict))
+                copy.write_row(list(values.values()))
+        assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in updates)
+        conflict_list = ", ".join(quote(c) for c in conflict)
+        cursor.execute(
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "  # noqa: S608
+            f"ON CONFLICT ({conflict_list}) DO UPDATE SET {assignments} "
+            f"RETURNING {quote(meta.pk.column)}, {conflict_list}"
+        )
+        pks = {tuple(found[1:]): found[0] for found in cursor.fetchall()}
+        for row, key in zip(rows, keys, strict=True):
+            row.pk = pks[key]
+            row._state.adding = False

@@ -71,6 +71,11 @@ def validate_token(data, *, partial: bool = False) -> dict:
     return dict(serializer.validated_data)
 
 
+def validate_token_patch(data) -> dict:
+    """A Receiver PATCH body: any Token members, ``last_updated`` required."""
+    return validate_token(data, partial=True)
+
+
 def token_validator():
     """``validate_token`` for many tokens (a pulled page): one serializer whose fields are built once, instead of
     DRF deep-copying every field for every token. Raises DRF ``ValidationError`` like ``validate_token``."""

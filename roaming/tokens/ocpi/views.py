@@ -7,15 +7,13 @@
   token cache; ``type`` defaults to RFID. Tokens are never deleted (no DELETE, no POST).
 """
 
-from collections.abc import Mapping
-
-from roaming.ocpi.exceptions import InvalidParameters, NotFound, UnknownToken
-from roaming.ocpi.fields import cistring_equal
+from roaming.ocpi.exceptions import InvalidParameters, UnknownToken
+from roaming.ocpi.kit.views import PartnerObjectReceiverView
 from roaming.ocpi.views import OcpiListView, OcpiView
 from roaming.tokens import selectors
 from roaming.tokens.choices import TokenType
 from roaming.tokens.ocpi.render import TOKEN_COLUMNS, token_to_ocpi
-from roaming.tokens.ocpi.serializers import validate_location_references, validate_token
+from roaming.tokens.ocpi.serializers import validate_location_references, validate_token, validate_token_patch
 from roaming.tokens.services import receive
 from roaming.tokens.services.authorize import token_authorize
 
@@ -29,14 +27,6 @@ def token_type_param(request) -> str:
     if value not in TokenType.values:
         raise InvalidParameters(f"type: '{raw}' is not a valid TokenType")
     return value
-
-
-def _single_object(body, name: str) -> Mapping:
-    if isinstance(body, list) and len(body) == 1:  # a single object wrapped in a list: parse leniently
-        body = body[0]
-    if not isinstance(body, Mapping):
-        raise InvalidParameters(f"The request body must be a {name} object")
-    return body
 
 
 class TokenSenderListView(OcpiListView):
@@ -63,55 +53,16 @@ class TokenAuthorizeView(OcpiView):
         return self.ok(result.to_ocpi())
 
 
-class TokenReceiverView(OcpiView):
-    ocpi_module = "tokens"
+class TokenReceiverView(PartnerObjectReceiverView):
+    ocpi_module = "tokens"  # owner role (EMSP) comes from the registry
+    body_ids = {"uid": "uid", "type": "type"}
+    selector = staticmethod(selectors.token_get_received)
+    render = staticmethod(token_to_ocpi)
+    serializers = {"PUT": validate_token, "PATCH": validate_token_patch}
+    services = {"PUT": receive.token_put_from_partner, "PATCH": receive.token_patch_from_partner}
+    keep_raw = ("PUT", "PATCH")
+    object_name = "token"
 
-    def get(self, request, country_code, party_id, token_uid):
-        country_code, party_id = self.check_party(country_code, party_id)
-        token_type = token_type_param(request)
-        token = selectors.token_get(
-            country_code=country_code, party_id=party_id, uid=token_uid, type=token_type, own=False
-        )
-        if token is None:
-            raise NotFound(f"Unknown token {country_code}/{party_id}/{token_uid} ({token_type})")
-        return self.ok(token_to_ocpi(token))
-
-    def put(self, request, country_code, party_id, token_uid):
-        country_code, party_id = self.check_party(country_code, party_id)
-        token_type = token_type_param(request)
-        sent = _single_object(request.data, "Token")
-        body = {**sent}
-        # The URL names the object (transport_and_format.asciidoc, client owned objects): fill what the body omits,
-        # refuse what contradicts it.
-        for field, value in (("country_code", country_code), ("party_id", party_id), ("uid", token_uid)):
-            if body.get(field) is None:
-                body[field] = value
-            elif not isinstance(body[field], str) or not cistring_equal(body[field], value):
-                raise InvalidParameters(f"{field}: '{body[field]}' does not match '{value}' in the URL")
-        if body.get("type") is None:
-            body["type"] = token_type
-        data = validate_token(body)
-        if data["type"] != token_type and request.query_params.get("type"):
-            raise InvalidParameters(f"type: '{data['type']}' does not match '{token_type}' in the URL")
-        result = receive.token_put_from_partner(partner_id=self.caller.partner_id, data=data, raw=sent)
-        if result.outcome == receive.PutOutcome.STALE:
-            return self.ok(status_message="Older than the token we hold (last_updated); ignored")
-        return self.ok(http_status=201 if result.created else 200)
-
-    def patch(self, request, country_code, party_id, token_uid):
-        country_code, party_id = self.check_party(country_code, party_id)
-        token_type = token_type_param(request)
-        sent = _single_object(request.data, "Token")
-        data = validate_token(sent, partial=True)
-        result = receive.token_patch_from_partner(
-            partner_id=self.caller.partner_id,
-            country_code=country_code,
-            party_id=party_id,
-            uid=token_uid,
-            type=token_type,
-            data=data,
-            raw=sent,
-        )
-        if result.outcome == receive.PutOutcome.STALE:
-            return self.ok(status_message="Older than the token we hold (last_updated); ignored")
-        return self.ok()
+    def url_ids(self, *, token_uid: str) -> dict[str, str]:
+        # A token is (uid, type): the type is the URL's ``?type=``, RFID when omitted (Receiver GET/PUT/PATCH).
+        return {"uid": token_uid, "type": token_type_param(self.request)}

@@ -9,9 +9,9 @@
 
 Our own eMSP's tokens (when we play both roles) are decided by ``services.authorize`` without HTTP. A token no
 eMSP we roam with has given us, or whose eMSP is not (or no longer) a registered partner, is refused with the
-reason. "Spec says ``valid=false`` still follows the whitelist": an invalid ALLOWED_OFFLINE/NEVER token is asked
-about in real time like any other. Every decision is recorded (``AuthorizationDecision``) with its latency and
-whether it fell back because the eMSP was unreachable.
+reason. The whitelist applies whatever ``valid`` says (the spec: real-time authorization is driven by the whitelist,
+even for an invalid token), so an invalid ALLOWED_OFFLINE/NEVER token is asked about in real time. Every decision
+is recorded (``AuthorizationDecision``) with its latency and whether it fell back because the eMSP was unreachable.
 """
 
 import logging
@@ -193,9 +193,14 @@ def _decide(*, uid: str, type_: str, where: _Where, country_code: str, party_id:
 
 
 def authorization_decide(
-    *, uid: str, type: str = "RFID", charger_id: str = "", evse_uid: str = "", country_code: str = "",
+    *,
+    uid: str,
+    type: str = "RFID",
+    charger_id: str = "",
+    evse_uid: str = "",
+    country_code: str = "",
     party_id: str = "",
-) -> AuthorizationDecision:  # fmt: skip
+) -> AuthorizationDecision:
     """Decide whether the token ``(uid, type)`` a charger read may charge at our charger (``charger_id``, its CSMS
     id, or ``evse_uid``), record the decision and return it. ``country_code``/``party_id`` optionally name the
     owning eMSP (e.g. from the contract id) so a token not yet in the cache can be authorized in real time.

@@ -364,4 +364,4 @@ def _write(parsed: dict[tuple[str, str], dict], report: TokenImportReport) -> No
         Token.objects.bulk_update(updates, [*_CHANGEABLE, "last_updated", "updated_at"], batch_size=CHUNK)
         items.extend(put_item(token) for token in creates)
         report.pushes = push_enqueue_many(module=MODULE, items=items)
-        analyze_if_stale(Token._meta.db_table)
+        analyze_if_stale(Token._meta.db_table, changed=len(creates) + len(updates))

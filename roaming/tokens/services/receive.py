@@ -2,11 +2,13 @@
 
 What an eMSP partner PUTs or PATCHes on our Receiver interface, or what we pull from its Sender list, lands here. A
 copy older than the one we hold (``last_updated``, the owner's clock) is acknowledged and ignored, so a late push or
-an overlapping pull never rolls a token back; an identical one is not rewritten. A partner writes only under its own
-roles' country_code/party_id, so nobody can overwrite our own eMSP's tokens. The raw payload is kept as sent.
+an overlapping pull never rolls a token back; an identical one is not rewritten. A partner writes only under the
+country_code/party_id of its own eMSP roles, and never over our own eMSP's tokens; the raw payload is kept as sent.
+These rules are the partner-object kit's (``roaming.ocpi.kit.receive``). The pull's ingest is this module's own
+batched one (COPY for new tokens, one locking read per page): a token's key includes ``type``, which the kit's
+``ingest_page`` keyed on ``(country_code, party_id, id)`` does not carry.
 """
 
-import json
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
@@ -14,26 +16,25 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
-from roaming.core.exceptions import InvalidInput, ObjectNotFound
+from roaming.core.exceptions import ObjectNotFound
 from roaming.ocpi.exceptions import flatten_errors
-from roaming.ocpi.renderers import dumps
+from roaming.ocpi.kit.receive import (
+    ReceiveResult,
+    WriteOutcome,
+    check_partner_party,
+    is_stale,
+    partner_parties,
+    refuse_own,
+    storable,
+)
 from roaming.tokens.models import Token
 from roaming.tokens.ocpi.serializers import token_validator
-from roaming.tokens.services.common import (
-    PutOutcome,
-    WriteResult,
-    analyze_if_stale,
-    fields_from_ocpi,
-    partner_parties,
-    tokens_insert,
-)
+from roaming.tokens.services.common import analyze_if_stale, fields_from_ocpi, tokens_insert
+
+#: the role that owns tokens (mod_tokens.asciidoc: "Data owner: MSP"); only a partner's eMSP roles may write them
+OWNER_ROLE = "EMSP"
 
 INGEST_CHUNK = 1000
-
-
-def _jsonable(raw):
-    # The OCPI parser reads numbers as Decimal; a token has none, but a partner may send extra members with some.
-    return json.loads(dumps(raw)) if raw is not None else None
 
 
 def _locked(*, country_code: str, party_id: str, uid: str, type: str) -> Token | None:
@@ -45,20 +46,17 @@ def _locked(*, country_code: str, party_id: str, uid: str, type: str) -> Token |
     )
 
 
-def _check_party(partner_id: int, country_code: str, party_id: str) -> None:
-    if (country_code.upper(), party_id.upper()) not in partner_parties(partner_id):
-        raise InvalidInput(
-            f"{country_code}/{party_id} is not one of the partner's registered roles", field="country_code/party_id"
-        )
-
-
-def token_put_from_partner(*, partner_id: int, data: Mapping, raw=None) -> WriteResult:
-    """Store a Token an eMSP partner pushed (Receiver PUT) or we pulled. ``data`` is validated (``validate_token``).
-    A copy older than the stored one is ignored (``STALE``), an identical one is not rewritten (``UNCHANGED``)."""
+def token_put_from_partner(
+    *, partner_id: int, data: Mapping, raw=None, country_code: str = "", party_id: str = "", uid: str = "",
+    type: str = "",
+) -> ReceiveResult:  # fmt: skip
+    """Store a Token an eMSP partner pushed (Receiver PUT) or we pulled. ``data`` is validated (``validate_token``)
+    and names the token; the receiver view's URL ids (keyword arguments) already agree with it. A copy older than
+    the stored one is ignored (``STALE``), an identical one is not rewritten (``UNCHANGED``)."""
     country_code, party_id, uid, type_ = data["country_code"], data["party_id"], data["uid"], data["type"]
-    _check_party(partner_id, country_code, party_id)
+    check_partner_party(partner_id, country_code, party_id, role=OWNER_ROLE)
     fields = fields_from_ocpi(data)
-    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": _jsonable(raw)}
+    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": storable(raw)}
     with transaction.atomic():
         existing = _locked(country_code=country_code, party_id=party_id, uid=uid, type=type_)
         if existing is None:
@@ -67,49 +65,46 @@ def token_put_from_partner(*, partner_id: int, data: Mapping, raw=None) -> Write
                     token = Token.objects.create(
                         country_code=country_code, party_id=party_id, uid=uid, type=type_, **fields, **stamp
                     )
-                return WriteResult(token, PutOutcome.CREATED)
+                return ReceiveResult(WriteOutcome.CREATED, token)
             except IntegrityError:
                 existing = _locked(country_code=country_code, party_id=party_id, uid=uid, type=type_)
                 if existing is None:
                     raise
-        if existing.source_partner_id is None:
-            raise InvalidInput(f"token {uid} is one of our own eMSP's tokens", field="uid")
-        if fields["last_updated"] < existing.last_updated:
-            return WriteResult(existing, PutOutcome.STALE)
+        refuse_own(existing, what="token")
+        if is_stale(existing, data):
+            return ReceiveResult(WriteOutcome.STALE, existing)
         if existing.source_partner_id == partner_id and all(getattr(existing, k) == v for k, v in fields.items()):
-            return WriteResult(existing, PutOutcome.UNCHANGED)
+            return ReceiveResult(WriteOutcome.UNCHANGED, existing)
         for name, value in {**fields, **stamp}.items():
             setattr(existing, name, value)
         existing.save()
-        return WriteResult(existing, PutOutcome.UPDATED)
+        return ReceiveResult(WriteOutcome.UPDATED, existing)
 
 
 def token_patch_from_partner(
     *, partner_id: int, country_code: str, party_id: str, uid: str, type: str, data: Mapping, raw=None
-) -> WriteResult:
+) -> ReceiveResult:
     """Apply a partial update (Receiver PATCH, e.g. ``{"valid": false, "last_updated": ...}``) to a cached token.
 
-    ``data`` is validated with ``validate_token(partial=True)``. The key fields may be repeated but not changed.
-    Raises ``ObjectNotFound`` for a token we do not hold. A PATCH older than the token is ignored (``STALE``).
+    ``data`` is validated with ``validate_token(partial=True)``; the receiver view has checked that key members it
+    repeats agree with the URL. Raises ``ObjectNotFound`` for a token we do not hold. A PATCH older than the token
+    is ignored (``STALE``); a block takes effect for the next authorization decision.
     """
-    _check_party(partner_id, country_code, party_id)
-    for key, value in (("country_code", country_code), ("party_id", party_id), ("uid", uid), ("type", type)):
-        if key in data and str(data[key]).upper() != value.upper():
-            raise InvalidInput(f"{key}: '{data[key]}' does not match '{value}' in the URL", field=key)
+    check_partner_party(partner_id, country_code, party_id, role=OWNER_ROLE)
     with transaction.atomic():
         token = _locked(country_code=country_code, party_id=party_id, uid=uid, type=type)
         if token is None or token.source_partner_id is None:
             raise ObjectNotFound(f"Unknown token {country_code}/{party_id}/{uid} ({type})")
-        if data["last_updated"] < token.last_updated:
-            return WriteResult(token, PutOutcome.STALE)
+        if is_stale(token, data):
+            return ReceiveResult(WriteOutcome.STALE, token)
         for name, value in data.items():
             if name not in ("country_code", "party_id", "uid", "type"):
                 setattr(token, name, value)
         if isinstance(raw, Mapping):  # keep the whole object as the partner described it, patch applied
-            token.raw = {**(token.raw or {}), **_jsonable(raw)}
+            token.raw = {**(token.raw or {}), **storable(raw)}
         token.received_at = timezone.now()
         token.save()
-        return WriteResult(token, PutOutcome.UPDATED)
+        return ReceiveResult(WriteOutcome.UPDATED, token)
 
 
 def tokens_ingest_page(*, partner_id: int, objects: list) -> dict:
@@ -119,7 +114,7 @@ def tokens_ingest_page(*, partner_id: int, objects: list) -> dict:
     bulk-inserted and newer versions bulk-updated. One bad token is reported and skipped, never sinks the page; an
     older or identical copy is counted as ignored.
     """
-    parties = partner_parties(partner_id)
+    parties = partner_parties(partner_id, OWNER_ROLE)
     validate = token_validator()
     accepted, ignored, rejected = 0, 0, []
     valid: dict[tuple, tuple[dict, object]] = {}
@@ -169,7 +164,7 @@ def tokens_ingest_page(*, partner_id: int, objects: list) -> dict:
                         type=data["type"],
                         source_partner_id=partner_id,
                         received_at=now,
-                        raw=_jsonable(raw),
+                        raw=storable(raw),
                         **fields,
                     )
                 )
@@ -182,11 +177,11 @@ def tokens_ingest_page(*, partner_id: int, objects: list) -> dict:
             else:
                 for name, value in fields.items():
                     setattr(row, name, value)
-                row.source_partner_id, row.received_at, row.raw, row.updated_at = partner_id, now, _jsonable(raw), now
+                row.source_partner_id, row.received_at, row.raw, row.updated_at = partner_id, now, storable(raw), now
                 updates.append(row)
         tokens_insert(creates)
         Token.objects.bulk_update(updates, list(_UPDATE_FIELDS), batch_size=INGEST_CHUNK)
-    analyze_if_stale(Token._meta.db_table)
+    analyze_if_stale(Token._meta.db_table, changed=len(creates) + len(updates))
     accepted += len(creates) + len(updates)
     return {"accepted": accepted, "ignored": ignored, "rejected": rejected}
 
