@@ -10,30 +10,30 @@ from django.db import models
 class ImageCategory(models.TextChoices):
     """mod_locations.asciidoc, ImageCategory enum."""
 
-    CHARGER = "CHARGER"
-    ENTRANCE = "ENTRANCE"
-    LOCATION = "LOCATION"
-    NETWORK = "NETWORK"
-    OPERATOR = "OPERATOR"
-    OTHER = "OTHER"
-    OWNER = "OWNER"
+    CHARGER = "CHARGER", "Charger"
+    ENTRANCE = "ENTRANCE", "Entrance"
+    LOCATION = "LOCATION", "Location"
+    NETWORK = "NETWORK", "Network"
+    OPERATOR = "OPERATOR", "Operator"
+    OTHER = "OTHER", "Other"
+    OWNER = "OWNER", "Owner"
 
 
 class EnergySourceCategory(models.TextChoices):
     """mod_locations.asciidoc, EnergySourceCategory enum."""
 
-    NUCLEAR = "NUCLEAR"
-    GENERAL_FOSSIL = "GENERAL_FOSSIL"
-    COAL = "COAL"
-    GAS = "GAS"
-    GENERAL_GREEN = "GENERAL_GREEN"
-    SOLAR = "SOLAR"
-    WIND = "WIND"
-    WATER = "WATER"
+    NUCLEAR = "NUCLEAR", "Nuclear"
+    GENERAL_FOSSIL = "GENERAL_FOSSIL", "Fossil (general)"
+    COAL = "COAL", "Coal"
+    GAS = "GAS", "Gas"
+    GENERAL_GREEN = "GENERAL_GREEN", "Green (general)"
+    SOLAR = "SOLAR", "Solar"
+    WIND = "WIND", "Wind"
+    WATER = "WATER", "Water"
 
 
 class EnvironmentalImpactCategory(models.TextChoices):
     """mod_locations.asciidoc, EnvironmentalImpactCategory enum."""
 
-    NUCLEAR_WASTE = "NUCLEAR_WASTE"
-    CARBON_DIOXIDE = "CARBON_DIOXIDE"
+    NUCLEAR_WASTE = "NUCLEAR_WASTE", "Nuclear waste"
+    CARBON_DIOXIDE = "CARBON_DIOXIDE", "Carbon dioxide (CO2)"

@@ -16,26 +16,26 @@ class TariffType(models.TextChoices):
 class TariffDimensionType(models.TextChoices):
     """mod_tariffs.asciidoc, TariffDimensionType enum (step_size units: ENERGY 1 Wh, TIME/PARKING_TIME 1 s)."""
 
-    ENERGY = "ENERGY"
-    FLAT = "FLAT"
-    PARKING_TIME = "PARKING_TIME"
-    TIME = "TIME"
+    ENERGY = "ENERGY", "Energy"
+    FLAT = "FLAT", "Flat"
+    PARKING_TIME = "PARKING_TIME", "Parking time"
+    TIME = "TIME", "Time"
 
 
 class DayOfWeek(models.TextChoices):
     """mod_tariffs.asciidoc, DayOfWeek enum."""
 
-    MONDAY = "MONDAY"
-    TUESDAY = "TUESDAY"
-    WEDNESDAY = "WEDNESDAY"
-    THURSDAY = "THURSDAY"
-    FRIDAY = "FRIDAY"
-    SATURDAY = "SATURDAY"
-    SUNDAY = "SUNDAY"
+    MONDAY = "MONDAY", "Monday"
+    TUESDAY = "TUESDAY", "Tuesday"
+    WEDNESDAY = "WEDNESDAY", "Wednesday"
+    THURSDAY = "THURSDAY", "Thursday"
+    FRIDAY = "FRIDAY", "Friday"
+    SATURDAY = "SATURDAY", "Saturday"
+    SUNDAY = "SUNDAY", "Sunday"
 
 
 class ReservationRestrictionType(models.TextChoices):
     """mod_tariffs.asciidoc, ReservationRestrictionType enum."""
 
-    RESERVATION = "RESERVATION"
-    RESERVATION_EXPIRES = "RESERVATION_EXPIRES"
+    RESERVATION = "RESERVATION", "Reservation"
+    RESERVATION_EXPIRES = "RESERVATION_EXPIRES", "Reservation expires"
