@@ -6,6 +6,7 @@ Every knob is documented in ``.env.example``.
 """
 
 import warnings
+from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files: back offices run on closed networks
     "django_celery_beat",
+    "import_export",  # finance exports (CSV/XLSX) of the CDR list
     "roaming.core",
     "roaming.ocpi",
     "roaming.partners",
@@ -246,6 +248,8 @@ OCPI_PUSH_MAX_ATTEMPTS = env.int("OCPI_PUSH_MAX_ATTEMPTS", default=15)
 # Pull engine: page size we ask partners for; a run silent for this long is considered crashed and resumed.
 OCPI_PULL_PAGE_LIMIT = env.int("OCPI_PULL_PAGE_LIMIT", default=1000)
 OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)
+# CDRs: a received CDR whose total cost differs from our recomputation by more than this is flagged for review.
+CDR_PRICE_TOLERANCE = Decimal(env.str("CDR_PRICE_TOLERANCE", default="0.01"))
 # Who answers "which partners receive pushes, with which client?": the partners app.
 OCPI_PARTNER_DIRECTORY = "roaming.partners.directory.PartnerDirectory"
 

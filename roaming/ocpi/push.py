@@ -16,11 +16,15 @@ delivers them in order per object, and a periodic task re-queues whatever is due
 * backoff per partner: a transient failure also backs the whole partner off (consecutive failures grow it), so its
   other objects wait for its next retry time without a call, and no worker sits in HTTP retries for a partner that
   is down (pushes are sent without the client's own quick retries) while healthy partners' pushes go on;
-* a suspended partner's messages wait; an unregistered partner's are cancelled.
+* a suspended partner's messages wait; an unregistered partner's are cancelled;
+* a message may go to chosen partners only (``partner_ids``: a CDR is POSTed to the eMSP it concerns,
+  mod_cdrs.asciidoc "Push model"); a module may listen to confirmed deliveries (``register_delivery_listener``), e.g.
+  to keep the ``Location`` header a CDR POST is answered with.
 """
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -40,6 +44,16 @@ logger = logging.getLogger("roaming.ocpi.push")
 
 # Only for the cache-lock fallback off PostgreSQL (development): PostgreSQL's advisory lock has no TTL.
 LOCK_SECONDS = 300
+
+#: module -> callables run with (message, result) once a partner confirmed a message of that module
+_delivery_listeners: dict[str, list[Callable]] = {}
+
+
+def register_delivery_listener(module: str, listener: Callable) -> None:
+    """Call ``listener(message, result)`` (an ``OutboxMessage`` and the partner's ``OcpiResult``) after each
+    confirmed delivery of ``module``, in the worker, after the message is marked delivered."""
+    if listener not in _delivery_listeners.setdefault(module, []):
+        _delivery_listeners[module].append(listener)
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,8 @@ def push_enqueue_many(
     and every message is written in one bulk insert."""
     receivers = directory().receivers(module) if items else []
     if partner_ids is not None:
-        receivers = [pid for pid in receivers if pid in set(partner_ids)]
+        wanted = set(partner_ids)
+        receivers = [pid for pid in receivers if pid in wanted]
     partner_ids = receivers
     if not partner_ids:
         return 0
@@ -286,7 +301,7 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
         message.last_error = f"the partner no longer publishes a {message.module} RECEIVER endpoint"
         message.save()
         return True
-    url = join_url(base, message.path)
+    url = join_url(base, message.path) if message.path else base  # a POST to the collection itself (CDRs)
     try:
         result = client.request(message.method, url, json=message.body, module=message.module)
     except OcpiClientError as exc:
@@ -311,6 +326,11 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
     message.delivered_at = timezone.now()
     message.http_status, message.ocpi_status, message.last_error = result.http_status, result.status_code, ""
     message.save()
+    for listener in _delivery_listeners.get(message.module, []):
+        try:
+            listener(message, result)
+        except Exception:  # the partner has the message: a listener's failure must not undo or repeat that
+            logger.exception("delivery listener %r failed for push %s", listener, message.pk)
     return True
 
 

@@ -1,0 +1,213 @@
+"""CDRs at partner scale, over real HTTP between the two-instance pair of the end-to-end tests.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/roaming REDIS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/python bench/bench_cdrs.py [--posts 2000] [--concurrency 1 8] [--pull 50000]
+
+Prints, next to the floor each figure is judged against:
+
+* create      our CDRs for N completed sessions (location snapshot or connector, engine pricing, validation, the
+              immutable insert, history and the outbox POST to the eMSP), in the CPO's process, worker stopped;
+* ingest      the eMSP receiving CDR POSTs from the CPO (validate, price check with our engine, store with the raw
+              payload, commit, answer 201 + Location), one client per thread; floor: 300 CDRs/s;
+* pull        a partner pulling N of our CDRs from the CPO's Sender (GET, limit 1000, following Link), next to
+              PostgreSQL building the same JSON with ``json_agg`` (the floor for any implementation).
+"""
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import orjson
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.harness import Pair, register  # noqa: E402
+
+INGEST_FLOOR = 300.0
+EXAMPLE = orjson.loads((ROOT / "tests/cdrs/data/cdr_example_corrected.json").read_bytes())
+
+SEED = """
+import copy, datetime
+from decimal import Decimal
+from django.db import connection
+from django.utils import timezone
+from roaming.cdrs.models import Cdr
+from roaming.cdrs.ocpi.render import cdr_fields
+from roaming.cdrs.ocpi.serializers import validate_cdr
+N = {n}
+example = {example!r}
+example.update(country_code="NL", party_id="CPO", id="TEMPLATE")
+example["cdr_token"].update(country_code="DE", party_id="MSP")
+fields = cdr_fields(validate_cdr(example))
+now = timezone.now().replace(microsecond=0)
+with connection.cursor() as cursor:
+    cursor.execute("TRUNCATE cdrs_cdr CASCADE")
+rows = []
+for i in range(N):
+    row = dict(fields, cdr_id=f"BENCH{{i:07d}}", session_id=f"S{{i:07d}}", last_updated=now)
+    rows.append(Cdr(**row, direction="sent"))
+    if len(rows) == 5000:
+        Cdr.objects.bulk_create(rows)
+        rows = []
+Cdr.objects.bulk_create(rows)
+print(Cdr.objects.count())
+"""
+
+SESSIONS = """
+import datetime, time
+from django.utils import timezone
+from roaming.cdrs.services.from_session import cdr_create_from_session
+from roaming.locations.models import Connector
+from roaming.sessions.models import ChargingSession
+N = {n}
+connector = Connector.objects.select_related("evse__location").get(
+    evse__internal_id="CP-004", evse__location__source_partner__isnull=True)
+evse, location = connector.evse, connector.evse.location
+tariff = {{"country_code": "NL", "party_id": "CPO", "id": "CDR-BENCH", "currency": "EUR", "elements": [
+    {{"price_components": [{{"type": "FLAT", "price": 0.5, "vat": 21.0, "step_size": 1}}]}},
+    {{"price_components": [{{"type": "ENERGY", "price": 0.25, "vat": 21.0, "step_size": 1}}]}}],
+    "last_updated": "2026-01-01T00:00:00Z"}}
+start = datetime.datetime(2026, 1, 5, 8, 0, tzinfo=datetime.UTC)
+periods = [{{"start_date_time": "2026-01-05T08:00:00Z", "tariff_id": "CDR-BENCH",
+            "dimensions": [{{"type": "ENERGY", "volume": 10}}, {{"type": "TIME", "volume": 0.75}}]}}]
+token = {{"country_code": "DE", "party_id": "MSP", "uid": "BENCH", "type": "RFID", "contract_id": "DE-MSP-C00000001"}}
+now = timezone.now()
+ChargingSession.objects.bulk_create([  # bulk: no signals, so no CDR yet
+    ChargingSession(country_code="NL", party_id="CPO", session_id=f"BS{{i:07d}}", start_date_time=start,
+        end_date_time=start + datetime.timedelta(minutes=45), kwh=10, cdr_token=token, auth_method="WHITELIST",
+        location_id=location.location_id, evse_uid=evse.uid, connector_id=connector.connector_id, currency="EUR",
+        charging_periods=periods, status="COMPLETED", token_uid="BENCH", token_type="RFID",
+        contract_id="DE-MSP-C00000001", emsp_country_code="DE", emsp_party_id="MSP", own_location=location,
+        own_evse=evse, own_connector=connector, tariff=tariff, last_updated=now)
+    for i in range(N)], batch_size=2000)
+sessions = list(ChargingSession.objects.filter(session_id__startswith="BS")
+                .select_related("own_location", "own_connector__evse__location"))
+started = time.perf_counter()
+for session in sessions:
+    assert cdr_create_from_session(session=session) is not None
+print(len(sessions) / (time.perf_counter() - started))
+"""
+
+JSON_AGG = """
+SELECT json_agg(json_build_object(
+  'country_code', c.country_code, 'party_id', c.party_id, 'id', c.cdr_id,
+  'start_date_time', to_char(c.start_date_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+  'end_date_time', to_char(c.end_date_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+  'session_id', c.session_id, 'cdr_token', c.cdr_token, 'auth_method', c.auth_method,
+  'cdr_location', c.cdr_location, 'currency', c.currency, 'tariffs', c.tariffs,
+  'charging_periods', c.charging_periods,
+  'total_cost', json_build_object('excl_vat', c.total_cost_excl_vat, 'incl_vat', c.total_cost_incl_vat),
+  'total_energy', c.total_energy, 'total_time', c.total_time,
+  'total_time_cost', json_build_object('excl_vat', c.total_time_cost_excl_vat, 'incl_vat', c.total_time_cost_incl_vat),
+  'last_updated', to_char(c.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) ORDER BY c.id)::text
+FROM cdrs_cdr c WHERE c.direction = 'sent' AND c.token_country_code = 'DE' AND c.token_party_id = 'MSP'
+"""
+
+
+def their_token(instance) -> str:
+    """The token ``instance`` calls its registered partner with."""
+    return (
+        instance.shell(
+            "from roaming.partners.models import Partner\nprint(Partner.objects.get(status='registered').their_token)"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+
+
+def ingest(url: str, token: str, count: int, concurrency: int, offset: int) -> float:
+    """POST ``count`` distinct CDRs with ``concurrency`` clients; return CDRs per second."""
+    bodies = []
+    for i in range(count):
+        body = orjson.loads(orjson.dumps(EXAMPLE))
+        body.update(country_code="NL", party_id="CPO", id=f"IN{offset + i:08d}")
+        bodies.append(orjson.dumps(body))
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    sessions = [requests.Session() for _ in range(concurrency)]
+
+    def post(index: int) -> int:
+        response = sessions[index % concurrency].post(url, data=bodies[index], headers=headers, timeout=60)
+        assert response.status_code == 201, response.text[:300]
+        return index
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for _ in pool.map(post, range(count)):
+            pass
+    return count / (time.perf_counter() - started)
+
+
+def http_pull(url: str, token: str) -> tuple[float, int, int]:
+    session = requests.Session()
+    headers = {"Authorization": f"Token {token}"}
+    started = time.perf_counter()
+    count = size = 0
+    next_url, params = url, {"limit": 1000}
+    while next_url:
+        response = session.get(next_url, params=params, headers=headers, timeout=300)
+        response.raise_for_status()
+        size += len(response.content)
+        count += len(orjson.loads(response.content)["data"])
+        link = response.headers.get("Link", "")
+        next_url = link[link.find("<") + 1 : link.find(">")] if 'rel="next"' in link else None
+        params = None
+    return time.perf_counter() - started, count, size
+
+
+def json_agg(database_url: str) -> float:
+    with psycopg.connect(database_url) as conn:
+        started = time.perf_counter()
+        conn.execute(JSON_AGG).fetchone()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=10000, help="completed sessions to make CDRs of")
+    parser.add_argument("--posts", type=int, default=2000, help="CDR POSTs per concurrency level")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--pull", type=int, nargs="+", default=[50000], help="sizes of the Sender pull")
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/roaming")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    pair = Pair(database_url, redis_url)
+    pair.start()
+    try:
+        register(pair.emsp, pair.cpo)
+        cpo_token, emsp_token = their_token(pair.cpo), their_token(pair.emsp)
+        if args.sessions:
+            pair.cpo.manage("import_chargers", str(ROOT / "tests/e2e/data/chargers.csv"))
+            pair.cpo.stop_process("worker")  # the POSTs wait in the outbox: we time creation, not delivery
+            rate = float(pair.cpo.shell(SESSIONS.format(n=args.sessions)).strip().splitlines()[-1])
+            print(f"create  {args.sessions} CDRs from completed sessions: {rate:8.1f} CDRs/s")
+            pair.cpo.purge_queue()
+            pair.cpo.start_worker()
+        receiver = f"{pair.emsp.base_url}/ocpi/2.2.1/emsp/cdrs"
+        offset = 0
+        for concurrency in args.concurrency:
+            rate = ingest(receiver, cpo_token, args.posts, concurrency, offset)
+            offset += args.posts
+            print(f"ingest  {args.posts} POSTs, {concurrency} clients: {rate:8.1f} CDRs/s   (floor {INGEST_FLOOR:.0f})")
+        sender = f"{pair.cpo.base_url}/ocpi/2.2.1/cpo/cdrs"
+        for n in args.pull:
+            seeded = int(pair.cpo.shell(SEED.format(n=n, example=EXAMPLE)).strip().splitlines()[-1])
+            assert seeded == n, seeded
+            http_s, count, size = http_pull(sender, emsp_token)
+            assert count == n, count
+            agg_s = json_agg(pair.cpo.database_url)
+            print(
+                f"pull    {n} CDRs: http {http_s:6.2f} s ({size / 1e6:.1f} MB), json_agg {agg_s:5.2f} s, "
+                f"ratio {http_s / agg_s:4.1f}"
+            )
+    finally:
+        pair.stop()
+
+
+if __name__ == "__main__":
+    main()

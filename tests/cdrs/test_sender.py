@@ -1,0 +1,72 @@
+"""The CPO Sender interface of CDRs (mod_cdrs.asciidoc, Sender Interface): GET list, paginated, date filters,
+each eMSP seeing only its drivers' CDRs."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from roaming.ocpi.datetimes import format_datetime
+from tests.cdrs.factories import own_cdr
+from tests.conftest import auth
+from tests.partners.factories import registered_partner_with_token
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/ocpi/2.2.1/cpo/cdrs"
+
+
+def test_each_emsp_sees_only_the_cdrs_of_its_tokens(client, emsp):
+    _, token = emsp
+    _, other_token = registered_partner_with_token(country_code="NL", party_id="OTH", role="EMSP")
+    own_cdr("A1")
+    own_cdr("B1", token_party=("NL", "OTH"))
+    own_cdr("A2")
+    mine = client.get(BASE, **auth(token))
+    assert mine.status_code == 200
+    assert [c["id"] for c in mine.json()["data"]] == ["A1", "A2"]
+    assert mine["X-Total-Count"] == "2"
+    assert [c["id"] for c in client.get(BASE, **auth(other_token)).json()["data"]] == ["B1"]
+
+
+def test_a_cpo_partner_sees_none_of_our_cdrs(client, emsp, cpo):
+    own_cdr("A1")
+    assert client.get(BASE, **auth(cpo[1])).json()["data"] == []
+
+
+def test_pagination_and_date_window(client, emsp, django_assert_max_num_queries):
+    _, token = emsp
+    cdrs = [own_cdr(f"A{i}") for i in range(5)]
+    with django_assert_max_num_queries(9):  # auth, roles, count, page, traffic log
+        page = client.get(f"{BASE}?limit=2", **auth(token))
+    assert [c["id"] for c in page.json()["data"]] == ["A0", "A1"]
+    assert 'rel="next"' in page["Link"] and "offset=2" in page["Link"]
+    window = client.get(f"{BASE}?date_from={format_datetime(cdrs[0].last_updated)}", **auth(token))
+    assert window.json()["data"]
+    after = client.get(f"{BASE}?date_from=2999-01-01T00:00:00Z", **auth(token))
+    assert after.json()["data"] == [] and after["X-Total-Count"] == "0"
+
+
+def test_query_count_is_constant_per_page(client, emsp):
+    _, token = emsp
+    for i in range(30):
+        own_cdr(f"A{i}")
+    client.get(f"{BASE}?limit=1", **auth(token))  # first call of the partner: per-partner lookups get cached
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(f"{BASE}?limit=1", **auth(token)).json()["data"]) == 1
+    with CaptureQueriesContext(connection) as thirty:
+        assert len(client.get(f"{BASE}?limit=30", **auth(token)).json()["data"]) == 30
+    assert len(thirty) == len(one)
+
+
+def test_sender_renders_the_cdr_as_stored(client, emsp):
+    _, token = emsp
+    own_cdr("A1")
+    data = client.get(BASE, **auth(token)).json()["data"][0]
+    assert data["total_cost"] == {"excl_vat": 4.0, "incl_vat": 4.4}
+    assert data["cdr_token"]["party_id"] == "TNM"
+    assert data["charging_periods"][0]["dimensions"] == [{"type": "TIME", "volume": 1.973}]
+    assert "credit" not in data
+
+
+def test_without_token_401(client):
+    assert client.get(BASE).status_code == 401
