@@ -3,32 +3,9 @@ bookkeeping of CDRs (direction, review, quarantine)."""
 
 from django.db import models
 
-
-class AuthMethod(models.TextChoices):
-    """mod_cdrs.asciidoc, AuthMethod enum."""
-
-    AUTH_REQUEST = "AUTH_REQUEST", "Authorization request to the eMSP"
-    COMMAND = "COMMAND", "Command (StartSession / ReserveNow)"
-    WHITELIST = "WHITELIST", "Whitelist"
-
-
-class CdrDimensionType(models.TextChoices):
-    """mod_cdrs.asciidoc (2.2.1), CdrDimensionType enum; CURRENT, ENERGY_EXPORT, ENERGY_IMPORT, POWER and
-    STATE_OF_CHARGE are meant for Session charging periods but a CDR carrying them is not wrong enough to refuse."""
-
-    CURRENT = "CURRENT"
-    ENERGY = "ENERGY"
-    ENERGY_EXPORT = "ENERGY_EXPORT"
-    ENERGY_IMPORT = "ENERGY_IMPORT"
-    MAX_CURRENT = "MAX_CURRENT"
-    MIN_CURRENT = "MIN_CURRENT"
-    MAX_POWER = "MAX_POWER"
-    MIN_POWER = "MIN_POWER"
-    PARKING_TIME = "PARKING_TIME"
-    POWER = "POWER"
-    RESERVATION_TIME = "RESERVATION_TIME"
-    STATE_OF_CHARGE = "STATE_OF_CHARGE"
-    TIME = "TIME"
+# Shared with other modules, defined once in roaming.ocpi; re-exported so imports keep working.
+from roaming.ocpi.choices import AuthMethod as AuthMethod
+from roaming.ocpi.choices import CdrDimensionType as CdrDimensionType
 
 
 class Direction(models.TextChoices):

@@ -7,6 +7,9 @@ from roaming.ocpi.choices import EnergySourceCategory as EnergySourceCategory
 from roaming.ocpi.choices import EnvironmentalImpactCategory as EnvironmentalImpactCategory
 from roaming.ocpi.choices import ImageCategory as ImageCategory
 
+# Shared with other modules, defined once in roaming.ocpi; re-exported so imports keep working.
+from roaming.ocpi.choices import TokenType as TokenType
+
 
 class Status(models.TextChoices):
     AVAILABLE = "AVAILABLE", "Available"
@@ -130,10 +133,3 @@ class Facility(models.TextChoices):
     CARPOOL_PARKING = "CARPOOL_PARKING", "Carpool parking"
     FUEL_STATION = "FUEL_STATION", "Fuel station"
     WIFI = "WIFI", "Wi-Fi"
-
-
-class TokenType(models.TextChoices):
-    AD_HOC_USER = "AD_HOC_USER", "Ad hoc user"
-    APP_USER = "APP_USER", "App user"
-    OTHER = "OTHER", "Other"
-    RFID = "RFID", "RFID"

@@ -2,6 +2,12 @@
 
 from django.db import models
 
+# Shared with other modules, defined once in roaming.ocpi; re-exported so imports keep working.
+from roaming.ocpi.choices import AuthMethod as AuthMethod
+from roaming.ocpi.choices import CdrDimensionType as CdrDimensionType
+from roaming.ocpi.choices import ProfileType as ProfileType
+from roaming.ocpi.choices import TokenType as TokenType
+
 
 class SessionStatus(models.TextChoices):
     ACTIVE = "ACTIVE", "Active (charging or plugged in)"
@@ -15,47 +21,9 @@ class SessionStatus(models.TextChoices):
 FINAL_STATUSES = frozenset({SessionStatus.COMPLETED, SessionStatus.INVALID})
 
 
-class AuthMethod(models.TextChoices):
-    AUTH_REQUEST = "AUTH_REQUEST", "Real-time authorization request"
-    COMMAND = "COMMAND", "Command (app / remote start)"
-    WHITELIST = "WHITELIST", "Whitelist (token cache)"
-
-
-class TokenType(models.TextChoices):
-    AD_HOC_USER = "AD_HOC_USER", "Ad hoc user"
-    APP_USER = "APP_USER", "App user"
-    OTHER = "OTHER", "Other"
-    RFID = "RFID", "RFID card"
-
-
-class ProfileType(models.TextChoices):
-    CHEAP = "CHEAP", "Cheap"
-    FAST = "FAST", "Fast"
-    GREEN = "GREEN", "Green"
-    REGULAR = "REGULAR", "Regular"
-
-
 class ChargingPreferencesResponse(models.TextChoices):
     ACCEPTED = "ACCEPTED", "Accepted"
     DEPARTURE_REQUIRED = "DEPARTURE_REQUIRED", "Departure time required"
     ENERGY_NEED_REQUIRED = "ENERGY_NEED_REQUIRED", "Energy need required"
     NOT_POSSIBLE = "NOT_POSSIBLE", "Not possible"
     PROFILE_TYPE_NOT_SUPPORTED = "PROFILE_TYPE_NOT_SUPPORTED", "Profile type not supported"
-
-
-class CdrDimensionType(models.TextChoices):
-    """CdrDimensionType (mod_cdrs.asciidoc), Session-only types included."""
-
-    CURRENT = "CURRENT"
-    ENERGY = "ENERGY"
-    ENERGY_EXPORT = "ENERGY_EXPORT"
-    ENERGY_IMPORT = "ENERGY_IMPORT"
-    MAX_CURRENT = "MAX_CURRENT"
-    MIN_CURRENT = "MIN_CURRENT"
-    MAX_POWER = "MAX_POWER"
-    MIN_POWER = "MIN_POWER"
-    PARKING_TIME = "PARKING_TIME"
-    POWER = "POWER"
-    RESERVATION_TIME = "RESERVATION_TIME"
-    STATE_OF_CHARGE = "STATE_OF_CHARGE"
-    TIME = "TIME"

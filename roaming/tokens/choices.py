@@ -2,12 +2,10 @@
 
 from django.db import models
 
+from roaming.ocpi.choices import ProfileType as ProfileType
 
-class TokenType(models.TextChoices):
-    AD_HOC_USER = "AD_HOC_USER", "Ad hoc user (one-time payment)"
-    APP_USER = "APP_USER", "App user"
-    OTHER = "OTHER", "Other"
-    RFID = "RFID", "RFID card"
+# Shared with other modules, defined once in roaming.ocpi; re-exported so imports keep working.
+from roaming.ocpi.choices import TokenType as TokenType
 
 
 class WhitelistType(models.TextChoices):
@@ -23,13 +21,6 @@ class AllowedType(models.TextChoices):
     EXPIRED = "EXPIRED", "Expired"
     NO_CREDIT = "NO_CREDIT", "No credit"
     NOT_ALLOWED = "NOT_ALLOWED", "Not allowed"
-
-
-class ProfileType(models.TextChoices):
-    CHEAP = "CHEAP", "Cheap"
-    FAST = "FAST", "Fast"
-    GREEN = "GREEN", "Green"
-    REGULAR = "REGULAR", "Regular"
 
 
 class DecisionSource(models.TextChoices):

@@ -5,14 +5,16 @@ import inspect
 import pytest
 from django.db import models
 
+from roaming.cdrs import choices as cdr_choices
 from roaming.locations import choices as location_choices
 from roaming.ocpi import choices as ocpi_choices
+from roaming.sessions import choices as session_choices
 from roaming.tariffs import choices as tariff_choices
 from roaming.tokens import choices as token_choices
 
 
 def text_choices():
-    for module in (location_choices, ocpi_choices, tariff_choices, token_choices):
+    for module in (location_choices, ocpi_choices, tariff_choices, token_choices, session_choices, cdr_choices):
         for _, enum in inspect.getmembers(module, inspect.isclass):
             if issubclass(enum, models.TextChoices) and enum is not models.TextChoices:
                 yield enum
@@ -57,3 +59,12 @@ def test_the_admin_shows_the_labels(admin_client):
     assert "IEC 62196 Type 2" in page
     assert "AC 3-phase" in page
     assert "Iec 62196" not in page and "Ac 3 Phase" not in page
+
+
+def test_an_ocpi_enum_used_by_several_modules_is_defined_once():
+    from roaming.locations.choices import TokenType as location_token_type
+    from roaming.ocpi.choices import AuthMethod, CdrDimensionType, TokenType
+
+    assert location_token_type is token_choices.TokenType is session_choices.TokenType is TokenType
+    assert session_choices.AuthMethod is cdr_choices.AuthMethod is AuthMethod
+    assert session_choices.CdrDimensionType is cdr_choices.CdrDimensionType is CdrDimensionType
