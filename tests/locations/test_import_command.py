@@ -24,8 +24,17 @@ def test_a_valid_file_prints_the_summary_and_imports():
     output = call(DATA / "chargers_valid.csv")
 
     assert "4 good rows. Did create 2 locations, 3 EVSEs, 4 connectors" in output
-    assert "push 2 locations to partners" in output
+    assert "no partner receives locations yet, so nothing is pushed." in output  # no partner in this test
     assert EVSE.objects.count() == 3
+
+
+def test_the_summary_counts_the_partners_that_receive_the_push():
+    from tests.partners.factories import registered_partner_with_token
+
+    registered_partner_with_token(endpoints=[("locations", "RECEIVER", "http://127.0.0.1:9/ocpi/locations")])
+    output = call(DATA / "chargers_valid.csv")
+
+    assert "push 2 locations to 1 partner(s)." in output
 
 
 def test_bad_rows_are_printed_with_their_line_and_the_command_fails():

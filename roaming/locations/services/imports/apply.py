@@ -17,6 +17,7 @@ from roaming.locations.services.imports.values import (
     diff_values,
     evse_uid_derive,
 )
+from roaming.ocpi.directory import directory
 
 
 @dataclass
@@ -143,6 +144,7 @@ def _plan(good: list[_Row], existing: _Existing, targets: dict[str, EVSE | None]
             report.locations_updated += 1
     plan.push = list(touched.values())
     report.pushed_locations = [loc.location_id for loc in plan.push]
+    report.receiving_partners = len(directory().receivers("locations"))
     return plan
 
 

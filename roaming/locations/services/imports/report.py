@@ -38,6 +38,8 @@ class ImportReport:
     connectors_updated: int = 0
     connectors_unchanged: int = 0
     pushed_locations: list[str] = field(default_factory=list)
+    #: partners that receive locations: the changed locations are pushed to each (none: nothing is pushed)
+    receiving_partners: int = 0
 
     @property
     def bad_lines(self) -> list[int]:
@@ -83,9 +85,14 @@ class ImportReport:
         return (
             f"{prefix}{self.rows_imported} good rows.{skipped} {verb} create {self.locations_created} locations, "
             f"{self.evses_created} EVSEs, {self.connectors_created} connectors; update {self.locations_updated} "
-            f"locations, {self.evses_updated} EVSEs, {self.connectors_updated} connectors; "
-            f"push {len(self.pushed_locations)} locations to partners."
+            f"locations, {self.evses_updated} EVSEs, {self.connectors_updated} connectors; {self.push_summary()}"
         )
+
+    def push_summary(self) -> str:
+        if not self.receiving_partners:
+            return "no partner receives locations yet, so nothing is pushed."
+        verb = "would push" if self.dry_run else "push"
+        return f"{verb} {len(self.pushed_locations)} locations to {self.receiving_partners} partner(s)."
 
 
 class _FileError(Exception):
