@@ -11,8 +11,9 @@ Two kinds:
   and failed pushes per partner, the age of the oldest pending push, and the age of the last successful pull per
   partner and module.
 
-``/metrics`` is open to callers allowed by ``METRICS_ALLOWED_IPS`` (default: loopback only) or bearing
-``METRICS_TOKEN``; it carries partner names and counts, not secrets.
+``/metrics`` is open to callers allowed by ``METRICS_ALLOWED_IPS`` (default: loopback only) that did not come
+through a reverse proxy (a forwarded request needs the token), or bearing ``METRICS_TOKEN``; it carries partner
+names and counts, not secrets.
 """
 
 import hmac
@@ -129,6 +130,9 @@ def _allowed(request) -> bool:
     header = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
         return True
+    if request.META.get("HTTP_X_FORWARDED_FOR") or request.META.get("HTTP_FORWARDED"):
+        # Came through a reverse proxy: REMOTE_ADDR is the proxy's (often loopback), not the caller's.
+        return False
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:

@@ -78,3 +78,12 @@ def test_metrics_are_refused_outside_the_allowed_networks_unless_the_token_is_gi
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret", **far).status_code == 200
     settings.METRICS_TOKEN = ""
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ", **far).status_code == 403
+
+
+def test_a_request_forwarded_by_a_proxy_on_loopback_needs_the_token(client, settings):
+    # Behind nginx on the same host every request comes from 127.0.0.1: the address proves nothing then.
+    settings.METRICS_TOKEN = "scrape-secret"
+    forwarded = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    assert client.get("/metrics", **forwarded).status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret", **forwarded).status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
