@@ -6,37 +6,19 @@ drivers, our own estimate from the tariff we hold beside the CPO's figure. Read-
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from roaming.ocpi.admin_filters import OwnDataFilter
 from roaming.sessions import selectors
 from roaming.sessions.choices import FINAL_STATUSES
 from roaming.sessions.models import ChargingSession
 from roaming.tariffs.pricing import format_money
 
 
-class SideFilter(admin.SimpleListFilter):
+class SideFilter(OwnDataFilter):
     title = "side"
     parameter_name = "side"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("drivers", "Our drivers (sessions partners sent us)"),
-            ("chargers", "At our chargers (we are the CPO)"),
-            ("all", "All"),
-        ]
-
-    def choices(self, changelist):
-        current = self.value() or "drivers"
-        for value, title in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or "drivers"
-        if value == "all":
-            return queryset
-        return queryset.filter(source_partner__isnull=value == "chargers")
+    default = "received"
+    own_label = "At our chargers (we are the CPO)"
+    received_label = "Our drivers (sessions partners sent us)"
 
 
 class LiveFilter(admin.SimpleListFilter):

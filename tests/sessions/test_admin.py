@@ -61,7 +61,7 @@ def test_changelist_defaults_to_our_drivers_and_filters(admin_client, received):
     page = admin_client.get("/admin/charging_sessions/chargingsession/")
     assert page.status_code == 200
     assert "101" in page.content.decode()
-    own_side = admin_client.get("/admin/charging_sessions/chargingsession/?side=chargers")
+    own_side = admin_client.get("/admin/charging_sessions/chargingsession/?side=own")
     assert "0 charging sessions" in own_side.content.decode()
     live = admin_client.get("/admin/charging_sessions/chargingsession/?live=live")
     assert "0 charging sessions" in live.content.decode()
