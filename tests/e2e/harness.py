@@ -324,7 +324,12 @@ def register(initiator: Instance, receiver: Instance, *, via_celery: bool = Fals
     )
     if not via_celery:
         out = initiator.manage(
-            "register_partner", "--versions-url", invitation["versions_url"], "--token", invitation["token"], "--json"
+            "register_partner",
+            "--versions-url",
+            invitation["versions_url"],
+            # "--token=VALUE": a random token starting with "-" would be read as an option (1 run in 64)
+            f"--token={invitation['token']}",
+            "--json",
         )
         result = json.loads(out.stdout.strip().splitlines()[-1])
     else:
