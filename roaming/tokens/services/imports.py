@@ -16,15 +16,15 @@ changed) in the same transaction. Written in bulk: 100,000 rows take seconds, no
 import csv
 import io
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import IO
 
 from django.db import transaction
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from roaming.locations.services.imports import RowError, parse_bool
+from roaming.core.csv_import import CsvFileError, CsvImportReport, RowError, csv_records, csv_text
+from roaming.locations.services.imports import parse_bool
 from roaming.ocpi.push import push_enqueue_many
 from roaming.tokens.choices import ProfileType, TokenType, WhitelistType
 from roaming.tokens.ema_id import EmaIdError, ema_id_parse
@@ -85,72 +85,22 @@ def template_csv() -> str:
 
 
 @dataclass
-class TokenImportReport:
+class TokenImportReport(CsvImportReport):
     """What an import found and did (or, in a dry run or a refused file, what it would have done)."""
 
-    dry_run: bool = False
-    good_rows_only: bool = False
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    rows_imported: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     pushes: int = 0
 
-    @property
-    def bad_lines(self) -> list[int]:
-        return sorted({e.line for e in self.errors})
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.errors) and (not self.good_rows_only or self.rows_imported == 0)
-
-    def errors_by_line(self) -> list[tuple[int, list[str]]]:
-        """``[(line, ["column: reason", ...]), ...]`` in line order, for tables."""
-        grouped: dict[int, list[str]] = {}
-        for error in sorted(self.errors):
-            grouped.setdefault(error.line, []).append(
-                f"{error.column}: {error.message}" if error.column else error.message
-            )
-        return sorted(grouped.items())
-
     def summary(self) -> str:
-        bad = len(self.bad_lines)
         if self.refused:
-            if self.rows == 0:
-                return "Nothing imported: the file was refused."
-            if self.good_rows_only:
-                return f"Nothing imported: none of the {self.rows} rows is valid."
-            return f"Nothing imported: {bad} of {self.rows} rows are invalid. Fix them, or import the good rows only."
-        prefix = "Dry run, nothing written: " if self.dry_run else ""
-        verb = "Would" if self.dry_run else "Did"
-        skipped = f" {bad} bad rows skipped." if bad else ""
+            return self.refusal_summary()
+        prefix, verb, skipped = self.outcome_prefix()
         return (
             f"{prefix}{self.rows_imported} good rows.{skipped} {verb} create {self.created} tokens, update "
             f"{self.updated}, leave {self.unchanged} unchanged."
         )
-
-
-class _FileError(Exception):
-    def __init__(self, line: int, message: str):
-        self.error = RowError(line, "", message)
-
-
-def _read(file: "IO | str | os.PathLike") -> str:
-    if isinstance(file, str | os.PathLike):
-        data = Path(file).read_bytes()
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read()
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _FileError(data[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text: save it as 'CSV UTF-8'")
 
 
 def _ascii(value: str, max_length: int) -> str | None:
@@ -242,40 +192,6 @@ def _parse_row(line: int, cells: dict[str, str], errors: list[RowError]) -> dict
     return None if failed else row
 
 
-def _records(text: str, report: TokenImportReport):
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in next(reader)]
-    except StopIteration:
-        raise _FileError(1, "the file is empty: expected a header row")
-    except csv.Error as exc:
-        raise _FileError(1, f"unreadable header row: {exc}")
-    duplicates = sorted({h for h in header if h and header.count(h) > 1})
-    if duplicates:
-        raise _FileError(1, f"columns appear twice in the header: {', '.join(duplicates)}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise _FileError(1, f"missing required columns: {', '.join(missing)}")
-    report.ignored_columns = [h for h in header if h and h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    previous_end = reader.line_num
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _FileError(reader.line_num, f"unreadable CSV: {exc}")
-        start, previous_end = previous_end + 1, reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        record = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
-        if any(c.strip() for c in cells[len(header) :]):
-            record["__extra__"] = f"{len(cells)} cells but the header has {len(header)} columns"
-        yield start, record
-
-
 def tokens_import_csv(
     *, file: "IO | str | os.PathLike", good_rows_only: bool = False, dry_run: bool = False
 ) -> TokenImportReport:
@@ -283,8 +199,10 @@ def tokens_import_csv(
     report = TokenImportReport(dry_run=dry_run, good_rows_only=good_rows_only)
     parsed: dict[tuple[str, str], dict] = {}
     try:
-        text = _read(file)
-        for line, cells in _records(text, report):
+        _, report.ignored_columns, records = csv_records(
+            csv_text(file), required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS
+        )
+        for line, cells in records:
             report.rows += 1
             if "__extra__" in cells:
                 report.errors.append(RowError(line, "", cells["__extra__"]))
@@ -300,7 +218,7 @@ def tokens_import_csv(
                 continue
             row["line"] = line
             parsed[key] = row
-    except _FileError as exc:
+    except CsvFileError as exc:
         report.errors.append(exc.error)
         return report
     report.rows_imported = len(parsed)

@@ -1,17 +1,13 @@
 """Reading the file and checking its rows: CSV decoding and header, one row to Location/EVSE/Connector values,
 and the checks across rows (duplicates, one internal_id per EVSE ID, rows of one EVSE or location agreeing)."""
 
-import csv
-import io
-import os
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO
 
 from django.core.exceptions import ValidationError
 
+from roaming.core.csv_import import RowError, csv_records
 from roaming.locations.choices import (
     Capability,
     ConnectorFormat,
@@ -33,7 +29,7 @@ from roaming.locations.services.imports.columns import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
 )
-from roaming.locations.services.imports.report import ImportReport, RowError, _FileError
+from roaming.locations.services.imports.report import ImportReport
 from roaming.locations.services.imports.values import (
     _short,
     _tariff_ids,
@@ -65,65 +61,9 @@ class _Row:
         self.errors.append(RowError(self.line, column, message))
 
 
-def _read(file: "IO | str | os.PathLike") -> str:
-    if isinstance(file, str | os.PathLike):
-        data = Path(file).read_bytes()
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read()
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _FileError(line, "the file is not UTF-8 text: save it as 'CSV UTF-8'")
-
-
-def _header_name(name: str) -> str:
-    return name.strip().lower().replace(" ", "_").replace("-", "_")
-
-
 def _records(text: str, report: ImportReport) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    first_line = text.split("\n", 1)[0]
-    # Spreadsheets in many locales save with ';': pick the delimiter the header uses most.
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [_header_name(h) for h in next(reader)]
-    except StopIteration:
-        raise _FileError(1, "the file is empty: expected a header row")
-    except csv.Error as exc:
-        raise _FileError(1, f"unreadable header row: {exc}")
-    duplicates = sorted({h for h in header if h and header.count(h) > 1})
-    if duplicates:
-        raise _FileError(1, f"columns appear twice in the header: {', '.join(duplicates)}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise _FileError(1, f"missing required columns: {', '.join(missing)}")
-    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
-    report.ignored_columns = [h for h in header if h and h not in known]
-
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        previous_end = reader.line_num
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise _FileError(reader.line_num, f"unreadable CSV: {exc}")
-            start, previous_end = previous_end + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue  # blank lines (often at the end) are not rows
-            extra = [c for c in cells[len(header) :] if c.strip()]
-            record = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
-            if extra:
-                record["__extra__"] = f"{len(cells)} cells but the header has {len(header)} columns"
-            yield start, record
-
-    return header, rows()
+    header, report.ignored_columns, rows = csv_records(text, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    return header, rows
 
 
 def _parse_row(line: int, cells: dict[str, str], columns: set[str]) -> _Row:

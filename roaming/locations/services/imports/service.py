@@ -4,16 +4,16 @@ from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 
+from roaming.core.csv_import import CsvFileError, csv_text
 from roaming.core.exceptions import StateConflict
 from roaming.locations.services import own
 from roaming.locations.services.imports.apply import _apply, _plan
 from roaming.locations.services.imports.matching import _load_existing, _match_evse
-from roaming.locations.services.imports.report import ImportReport, _FileError
+from roaming.locations.services.imports.report import ImportReport
 from roaming.locations.services.imports.rows import (
     _check_file,
     _parse_row,
     _poison_evse_siblings,
-    _read,
     _records,
     _Row,
 )
@@ -29,11 +29,11 @@ def chargers_import_csv(*, file, good_rows_only: bool = False, dry_run: bool = F
     """
     report = ImportReport(dry_run=dry_run, good_rows_only=good_rows_only)
     try:
-        text = _read(file)
+        text = csv_text(file)
         header, records = _records(text, report)
         columns = set(header)
         rows = [_parse_row(line, cells, columns) for line, cells in records]
-    except _FileError as exc:
+    except CsvFileError as exc:
         report.errors.append(exc.error)
         return report
     report.rows = len(rows)
