@@ -27,6 +27,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from loadgen import http_pull  # noqa: E402
+
 from tests.e2e.harness import Pair, register  # noqa: E402
 
 INGEST_FLOOR = 300.0
@@ -141,23 +143,6 @@ def ingest(url: str, token: str, count: int, concurrency: int, offset: int) -> f
         for _ in pool.map(post, range(count)):
             pass
     return count / (time.perf_counter() - started)
-
-
-def http_pull(url: str, token: str) -> tuple[float, int, int]:
-    session = requests.Session()
-    headers = {"Authorization": f"Token {token}"}
-    started = time.perf_counter()
-    count = size = 0
-    next_url, params = url, {"limit": 1000}
-    while next_url:
-        response = session.get(next_url, params=params, headers=headers, timeout=300)
-        response.raise_for_status()
-        size += len(response.content)
-        count += len(orjson.loads(response.content)["data"])
-        link = response.headers.get("Link", "")
-        next_url = link[link.find("<") + 1 : link.find(">")] if 'rel="next"' in link else None
-        params = None
-    return time.perf_counter() - started, count, size
 
 
 def json_agg(database_url: str) -> float:

@@ -24,7 +24,6 @@ import asyncio
 import base64
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.harness import BIN, Instance, Pair, free_port, register  # noqa: E402
+from loadgen import read_response, request_bytes, start_server  # noqa: E402
+
+from tests.e2e.harness import Instance, Pair, register  # noqa: E402
 
 TARGET = 500
 CSV_HEADER = (
@@ -58,36 +59,8 @@ def write_chargers(path: Path, n: int) -> None:
             )
 
 
-def start_server(instance: Instance, workers: int, threads: int, workdir: Path) -> tuple[subprocess.Popen, str]:
-    import requests
-
-    port = free_port()
-    env = {**instance.env, "DATABASE_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING"}
-    log = open(workdir / f"bench-{instance.name}.log", "ab")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--control-socket", str(workdir / f"bench-{instance.name}.ctl"),
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"bench server for {instance.name} did not come up")
-
-
-def request_bytes(method: str, path: str, headers: dict, body: dict) -> bytes:
-    raw = json.dumps(body).encode()
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    lines += ["Content-Type: application/json", f"Content-Length: {len(raw)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + raw
+def json_request(method: str, path: str, headers: dict, body: dict) -> bytes:
+    return request_bytes(method, path, headers, b"" if method == "GET" else json.dumps(body).encode())
 
 
 async def _client(host: str, port: int, queue, statuses: dict) -> None:
@@ -96,16 +69,7 @@ async def _client(host: str, port: int, queue, statuses: dict) -> None:
         for raw in queue:
             writer.write(raw)
             await writer.drain()
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            body = await reader.readexactly(length)
+            status, body = await read_response(reader)
             if status >= 400 or (b'"status_code":' in body and b'"status_code":1000' not in body):
                 statuses["errors"] += 1
                 statuses.setdefault("first_error", body[:300])
@@ -132,7 +96,7 @@ def send_all(base: str, requests_: list[bytes], clients: int) -> tuple[float, di
 def floor(base: str, headers: dict, count: int, clients: int) -> float:
     """``GET /ocpi/versions`` on the same server: authentication, envelope and traffic log, no module work. The
     figures above it are read against this one (a loaded machine lowers both)."""
-    raw = request_bytes("GET", "/ocpi/versions", headers, {})
+    raw = json_request("GET", "/ocpi/versions", headers, {})
     rate, _ = send_all(base, [raw] * count, clients)
     return rate
 
@@ -172,7 +136,7 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
         headers = {"Authorization": f"Token {key}"}
         start = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
         starts = [
-            request_bytes(
+            json_request(
                 "POST",
                 "/api/v1/sessions",
                 headers,
@@ -187,12 +151,12 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
             )
             for i in range(args.sessions)
         ]
-        reads = [request_bytes("GET", "/api/v1/sessions/NONE", headers, {})] * 2000  # auth + 404: no module work
+        reads = [json_request("GET", "/api/v1/sessions/NONE", headers, {})] * 2000  # auth + 404: no module work
         print(f"cpo floor GET /api/v1/sessions/NONE {send_all(base, reads, args.clients)[0]:8.0f} req/s", flush=True)
         rate, counts = send_all(base, starts, args.clients)
         print(f"cpo session starts           {rate:8.0f} req/s  ({counts['errors']} errors)", flush=True)
         updates = [
-            request_bytes(
+            json_request(
                 "POST",
                 f"/api/v1/sessions/BTX{i:05d}/meter_values",
                 headers,
@@ -263,7 +227,7 @@ def bench_emsp(emsp: Instance, token: str, args, workdir: Path) -> None:
         at = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
         path = "/ocpi/2.2.1/emsp/sessions/NL/CPO/S{:06d}"
         print(f"emsp floor GET /ocpi/versions {floor(base, headers, 2000, args.clients):8.0f} req/s", flush=True)
-        puts = [request_bytes("PUT", path.format(i), headers, session_body(i, at)) for i in range(args.puts)]
+        puts = [json_request("PUT", path.format(i), headers, session_body(i, at)) for i in range(args.puts)]
         rate, counts = send_all(base, puts, args.clients)
         print(
             f"emsp receiver PUT            {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
@@ -280,7 +244,7 @@ def bench_emsp(emsp: Instance, token: str, args, workdir: Path) -> None:
                 "charging_periods": [{"start_date_time": stamp, "dimensions": [{"type": "ENERGY", "volume": 1}]}],
                 "last_updated": stamp,
             }
-            patches.append(request_bytes("PATCH", path.format(i), headers, body))
+            patches.append(json_request("PATCH", path.format(i), headers, body))
         rate, counts = send_all(base, patches, args.clients)
         print(
             f"emsp receiver PATCH          {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"

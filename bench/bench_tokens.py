@@ -26,7 +26,6 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.harness import BIN, Instance, Pair, free_port, register  # noqa: E402
+from loadgen import read_response, request_bytes, start_server  # noqa: E402
+
+from tests.e2e.harness import Pair, register  # noqa: E402
 
 HEADER = "uid,type,contract_id,issuer,visual_number,whitelist\n"
 
@@ -47,30 +48,6 @@ def write_csv(path: Path, n: int) -> None:
             out.write(f"B{i:08d},RFID,DE-MSP-C{i:08d},MSP Mobility,MSP-{i:08d},ALLOWED\n")
 
 
-def start_server(instance: Instance, workers: int, threads: int, workdir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**instance.env, "DATABASE_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING"}
-    log = open(workdir / f"bench-{instance.name}.log", "ab")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--control-socket", str(workdir / f"bench-{instance.name}.ctl"),
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    import requests
-
-    for _ in range(150):
-        try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"bench server for {instance.name} did not come up")
-
-
 async def _client(host: str, port: int, make_request, deadline: float, latencies: list, errors: list) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -79,24 +56,14 @@ async def _client(host: str, port: int, make_request, deadline: float, latencies
             started = time.perf_counter()
             writer.write(raw)
             await writer.drain()
-            status_line = await reader.readline()
-            if not status_line:  # the server closed an idle keep-alive connection: open another, ask again
+            answer = await read_response(reader)
+            if answer is None:  # the server closed an idle keep-alive connection: open another, ask again
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
                 continue
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
-            status = int(status_line.split()[1])
-            if status >= 400:
-                errors.append(status)
+            if answer[0] >= 400:
+                errors.append(answer[0])
     finally:
         writer.close()
 
@@ -119,14 +86,6 @@ def load(base: str, make_request, clients: int, seconds: float) -> tuple[float, 
     elapsed = time.perf_counter() - started
     quantiles = statistics.quantiles(latencies, n=100)
     return len(latencies) / elapsed, quantiles[49] * 1000, quantiles[98] * 1000, len(errors)
-
-
-def request_bytes(method: str, path: str, headers: dict, body: bytes = b"") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    if method != "GET":
-        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 def main() -> None:
