@@ -26,6 +26,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # The admin's theme (django-unfold: dashboard, charts, form widgets; every asset ships in the package and is
+    # served from our static files). Before django.contrib.admin: its templates win and it installs its admin site.
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -143,6 +149,20 @@ WHITENOISE_AUTOREFRESH = DEBUG
 warnings.filterwarnings("ignore", message="No directory at")
 
 LOGIN_URL = "admin:login"
+
+# The admin's theme (django-unfold). The sidebar lists the sections a user's permissions allow (staff groups,
+# roaming/core/staff_groups.py), so business staff never see the technical ones.
+UNFOLD = {
+    "SITE_TITLE": "Roaming back office",
+    "SITE_HEADER": "Roaming back office",
+    "SITE_SUBHEADER": "OCPI 2.2.1 CPO and eMSP",
+    "SITE_SYMBOL": "ev_station",
+    "SITE_URL": "/admin/",
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": "roaming.core.admin.favicon_url"}],
+    "SHOW_VIEW_ON_SITE": False,
+    "STYLES": ["roaming.core.admin.stylesheet_url"],
+    "SIDEBAR": {"show_search": True, "show_all_applications": True},
+}
 
 # --- HTTPS (manage.py check --deploy is clean with the production values of .env.example). Off by default: a
 # plain-HTTP loopback deployment (tests, a dev box) must keep working. Behind a TLS-terminating proxy turn on

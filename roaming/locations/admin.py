@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from roaming.core.admin import ModelAdmin, StaffForm, StaffFormMixin, TabularInline
 from roaming.core.exceptions import DomainError
 from roaming.locations import choices
 from roaming.locations.chargers import charger_fields
@@ -135,7 +136,7 @@ class _OwnFormMixin:
         return cleaned
 
 
-class LocationAdminForm(_OwnFormMixin, forms.ModelForm):
+class LocationAdminForm(_OwnFormMixin, StaffFormMixin, forms.ModelForm):
     class Meta:
         model = Location
         # The charger fields come from the one table (roaming.locations.chargers); the rest are admin-only.
@@ -206,7 +207,7 @@ def _coordinate(value: str, axis: str, *, blank: bool = False) -> str:
         raise ValidationError(str(exc))
 
 
-class EVSEAdminForm(_OwnFormMixin, forms.ModelForm):
+class EVSEAdminForm(_OwnFormMixin, StaffFormMixin, forms.ModelForm):
     class Meta:
         model = EVSE
         fields = [
@@ -285,7 +286,7 @@ def _formfield(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class ConnectorAdminForm(forms.ModelForm):
+class ConnectorAdminForm(StaffFormMixin, forms.ModelForm):
     class Meta:
         model = Connector
         formfield_callback = _formfield
@@ -308,7 +309,7 @@ class ConnectorAdminForm(forms.ModelForm):
         return cleaned
 
 
-class ChargerImportForm(forms.Form):
+class ChargerImportForm(StaffForm):
     file = forms.FileField(label="CSV file", help_text="UTF-8, header row, one row per connector")
     good_rows_only = forms.BooleanField(
         required=False,
@@ -327,7 +328,7 @@ def _is_own(obj: Location | EVSE | Connector | None) -> bool:
     return location.source_partner_id is None and (location.country_code, location.party_id) == own.own_party()
 
 
-class _OwnDataAdmin(admin.ModelAdmin):
+class _OwnDataAdmin(ModelAdmin):
     """Own rows are edited through the services (so partners get pushes); partners' rows are read-only; nothing
     is deleted (OCPI: an EVSE is never deleted, it becomes REMOVED)."""
 
@@ -338,7 +339,7 @@ class _OwnDataAdmin(admin.ModelAdmin):
         return False
 
 
-class EVSEInline(admin.TabularInline):
+class EVSEInline(TabularInline):
     model = EVSE
     extra = 0
     fields = ["uid", "evse_id", "internal_id", "status", "last_updated"]
@@ -351,7 +352,7 @@ class EVSEInline(admin.TabularInline):
         return False
 
 
-class ConnectorInline(admin.TabularInline):
+class ConnectorInline(TabularInline):
     model = Connector
     extra = 0
     fields = ["connector_id", "standard", "format", "power_type", "max_voltage", "max_amperage", "tariff_ids"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
+from roaming.core.admin import ModelAdmin, StaffForm, StaffFormMixin
 from roaming.locations.choices import PowerType
 from roaming.locations.models import Location
 from roaming.locations.services.tariff_assignment import connector_tariffs_assign, connector_tariffs_unassign
@@ -83,7 +84,7 @@ def _price(excl_vat, incl_vat) -> dict | None:
     return {"excl_vat": excl_vat} if incl_vat is None else {"excl_vat": excl_vat, "incl_vat": incl_vat}
 
 
-class TariffAdminForm(forms.ModelForm):
+class TariffAdminForm(StaffFormMixin, forms.ModelForm):
     """One of our tariffs as a form. The whole tariff is validated with the OCPI serializer (strict mode), exactly
     as ``tariff_save_own`` will; ``ocpi_data`` is what the admin hands to the service."""
 
@@ -183,7 +184,7 @@ class TariffAdminForm(forms.ModelForm):
 
 
 @admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(ModelAdmin):
     form = TariffAdminForm
     list_display = ["tariff_id", "party", "owner", "type", "currency", "in_words", "validity", "last_updated"]
     list_filter = [OwnDataFilter, "type", "currency"]
@@ -406,7 +407,7 @@ class TariffAdmin(admin.ModelAdmin):
 # --- assign page ------------------------------------------------------------------------------------------------
 
 
-class AssignForm(forms.Form):
+class AssignForm(StaffForm):
     """Which of our connectors to (un)assign: every filter given must match."""
 
     operation = forms.ChoiceField(
@@ -459,7 +460,7 @@ def _preview(tariff: Tariff, connectors, operation: str) -> dict:
 # --- price calculator -------------------------------------------------------------------------------------------
 
 
-class CalculatorForm(forms.Form):
+class CalculatorForm(StaffForm):
     """A session to price: plugged in at a local time for a duration, taking some energy."""
 
     tariff = forms.ModelChoiceField(queryset=Tariff.objects.select_related("source_partner").order_by("tariff_id"))

@@ -31,7 +31,8 @@ def test_list_fits_the_screen(staff_page, superuser, url):
     page.goto(url)
     # The admin puts the result table in a scrolling box: a list too wide is cut off there, not on the page.
     cut = page.evaluate(
-        "() => { const r = document.querySelector('#changelist .results'); return r.scrollWidth - r.clientWidth; }"
+        "() => { const t = document.querySelector('#result_list'); const box = t.closest('[data-simplebar]');"
+        " return Math.ceil(t.getBoundingClientRect().right - box.getBoundingClientRect().right); }"
     )
     assert cut <= 0, f"{url}: {cut} px of the list are cut off"
     assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 def admin_sections(page) -> set[str]:
     return {
         name.strip()
-        for name in page.locator("#content-main caption a, #content-main th[scope=row] a").all_inner_texts()
+        for name in page.locator("#nav-sidebar-apps a").all_text_contents()  # the sidebar: sections, then their pages
     }
 
 
