@@ -161,6 +161,7 @@ UNFOLD = {
     "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": "roaming.core.admin.favicon_url"}],
     "SHOW_VIEW_ON_SITE": False,
     "STYLES": ["roaming.core.admin.stylesheet_url"],
+    "DASHBOARD_CALLBACK": "roaming.core.dashboard.dashboard_callback",
     "SIDEBAR": {"show_search": True, "show_all_applications": True},
 }
 
