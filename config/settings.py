@@ -26,6 +26,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First: its templates (the admin's base page, dashboard, header) override the theme's.
+    "roaming.core",
     # The admin's theme (django-unfold: dashboard, charts, form widgets; every asset ships in the package and is
     # served from our static files). Before django.contrib.admin: its templates win and it installs its admin site.
     "unfold",
@@ -45,7 +47,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from our static files: back offices run on closed networks
     "django_celery_beat",
     "import_export",  # finance exports (CSV/XLSX) of the CDR list
-    "roaming.core",
     "roaming.ocpi",
     "roaming.partners",
     "roaming.locations",
@@ -76,7 +77,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -137,7 +138,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

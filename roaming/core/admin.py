@@ -22,7 +22,7 @@ from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import (
-    UnfoldAdminCheckboxSelectMultiple,
+    UnfoldAdminCheckboxSelectMultipleWidget,
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminRadioSelectWidget,
@@ -40,7 +40,7 @@ __all__ = [
     "StaffForm",
     "StaffFormMixin",
     "TabularInline",
-    "UnfoldAdminCheckboxSelectMultiple",
+    "UnfoldAdminCheckboxSelectMultipleWidget",
     "UnfoldAdminDecimalFieldWidget",
     "UnfoldAdminIntegerFieldWidget",
     "UnfoldAdminRadioSelectWidget",
@@ -78,7 +78,10 @@ def style_widget(widget: forms.Widget) -> forms.Widget:
     if isinstance(widget, forms.HiddenInput) or "class" in widget.attrs:
         return widget
     if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+        # The theme's templates put the classes on each input (Django's would also put them on the wrapper).
         names = unfold_widgets.CHECKBOX_CLASSES if isinstance(widget, forms.CheckboxSelectMultiple) else None
+        widget.template_name = "unfold/widgets/radio.html"
+        widget.option_template_name = "unfold/widgets/radio_option.html"
         widget.attrs["class"] = _classes(names or unfold_widgets.RADIO_CLASSES)
     elif isinstance(widget, forms.CheckboxInput):
         widget.attrs["class"] = _classes(unfold_widgets.CHECKBOX_CLASSES)
@@ -125,6 +128,10 @@ def stylesheet_url(request) -> str:
 
 
 # --- Third-party models, on the theme's classes ------------------------------------------------------------------
+# roaming.core comes first in INSTALLED_APPS (its templates override the theme's), so its admin module is
+# discovered before django.contrib.auth's: import that one now, so there is a registration to replace.
+import django.contrib.auth.admin  # noqa: E402, F401
+
 admin.site.unregister(User)
 admin.site.unregister(Group)
 
@@ -142,7 +149,7 @@ class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
 
 
 def _reregister_celery_beat() -> None:
-    from django_celery_beat import admin as beat_admin
+    from django_celery_beat import admin as beat_admin  # registers its models (discovered after us otherwise)
     from django_celery_beat.models import (
         ClockedSchedule,
         CrontabSchedule,
@@ -179,7 +186,7 @@ def _reregister_celery_beat() -> None:
 
 
 def _reregister_auth_tokens() -> None:
-    from rest_framework.authtoken.admin import TokenAdmin
+    from rest_framework.authtoken.admin import TokenAdmin  # registers TokenProxy (discovered after us otherwise)
     from rest_framework.authtoken.models import TokenProxy
 
     class AuthTokenAdmin(TokenAdmin, ModelAdmin):

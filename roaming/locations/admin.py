@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from roaming.core.admin import ModelAdmin, StaffForm, StaffFormMixin, TabularInline
 from roaming.core.exceptions import DomainError
+from roaming.core.structured import CHOICE, Column, RowsWidget, StructuredJsonField
 from roaming.locations import choices
 from roaming.locations.chargers import charger_fields
 from roaming.locations.evse_id import EvseIdError, country_alpha3, evse_id_key, evse_id_parse
@@ -36,6 +37,7 @@ from roaming.ocpi.serializers import (
     EnergyMixSerializer,
     ImageSerializer,
 )
+from roaming.ocpi.widgets import EnergyMixWidget, display_text_widget, image_widget
 
 # --- list filters ---------------------------------------------------------------------------------------------
 
@@ -136,7 +138,30 @@ class _OwnFormMixin:
         return cleaned
 
 
+def _enum_list_field(enum, label: str) -> forms.MultipleChoiceField:
+    """A list of OCPI enum values (facilities, capabilities, parking restrictions) as tick boxes."""
+    return forms.MultipleChoiceField(
+        choices=enum.choices, required=False, label=label, widget=forms.CheckboxSelectMultiple
+    )
+
+
+def _status_schedule_widget() -> RowsWidget:
+    return RowsWidget(
+        (
+            Column("period_begin", "From (UTC, e.g. 2026-01-31T22:00:00Z)", size=22),
+            Column("period_end", "Until (empty: open-ended)", size=22),
+            Column("status", "Status", CHOICE, choices=tuple(choices.Status.choices)),
+        ),
+        extra=1,
+    )
+
+
 class LocationAdminForm(_OwnFormMixin, StaffFormMixin, forms.ModelForm):
+    facilities = _enum_list_field(choices.Facility, "Facilities")
+    directions = StructuredJsonField(widget=display_text_widget(), empty=[], help_text="One text per language")
+    images = StructuredJsonField(widget=image_widget(), empty=[])
+    energy_mix = StructuredJsonField(widget=EnergyMixWidget(), label="Energy mix")
+
     class Meta:
         model = Location
         # The charger fields come from the one table (roaming.locations.chargers); the rest are admin-only.
@@ -208,6 +233,14 @@ def _coordinate(value: str, axis: str, *, blank: bool = False) -> str:
 
 
 class EVSEAdminForm(_OwnFormMixin, StaffFormMixin, forms.ModelForm):
+    capabilities = _enum_list_field(choices.Capability, "Capabilities")
+    parking_restrictions = _enum_list_field(choices.ParkingRestriction, "Parking restrictions")
+    directions = StructuredJsonField(widget=display_text_widget(), empty=[], help_text="One text per language")
+    images = StructuredJsonField(widget=image_widget(), empty=[])
+    status_schedule = StructuredJsonField(
+        widget=_status_schedule_widget(), empty=[], help_text="Planned status changes (e.g. maintenance)"
+    )
+
     class Meta:
         model = EVSE
         fields = [

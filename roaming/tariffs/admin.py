@@ -19,44 +19,25 @@ from django.utils.html import format_html
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.core.admin import ModelAdmin, StaffForm, StaffFormMixin
+from roaming.core.structured import StructuredJsonField
 from roaming.locations.choices import PowerType
 from roaming.locations.models import Location
 from roaming.locations.services.tariff_assignment import connector_tariffs_assign, connector_tariffs_unassign
 from roaming.ocpi.admin_filters import OwnDataFilter
 from roaming.ocpi.datetimes import format_datetime
 from roaming.ocpi.exceptions import flatten_errors
+from roaming.ocpi.widgets import EnergyMixWidget, display_text_widget
 from roaming.tariffs import pricing, selectors, services
 from roaming.tariffs.models import Tariff
 from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
 from roaming.tariffs.ocpi.serializers import validate_tariff
 from roaming.tariffs.presentation import pricing_breakdown
+from roaming.tariffs.widgets import TariffElementsWidget
 
 # --- list filters ---------------------------------------------------------------------------------------------
 
 
 # --- the tariff editor ------------------------------------------------------------------------------------------
-
-
-class _DecimalDecoder(json.JSONDecoder):
-    """Prices typed by staff are read as Decimal, never float."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs["parse_float"] = Decimal
-        super().__init__(*args, **kwargs)
-
-
-class OcpiJsonField(forms.JSONField):
-    """A JSON text area holding OCPI classes; numbers shown as numbers and read back as Decimal."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 12, "cols": 100, "class": "vLargeTextField"}))
-        super().__init__(decoder=_DecimalDecoder, **kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, forms.fields.InvalidJSONInput):
-            return value
-        return json.dumps(jsonable(value), indent=2, ensure_ascii=False)
 
 
 # Error paths of the OCPI serializer -> the form field that shows them.
@@ -88,13 +69,17 @@ class TariffAdminForm(StaffFormMixin, forms.ModelForm):
     """One of our tariffs as a form. The whole tariff is validated with the OCPI serializer (strict mode), exactly
     as ``tariff_save_own`` will; ``ocpi_data`` is what the admin hands to the service."""
 
-    elements = OcpiJsonField(
+    elements = StructuredJsonField(
+        widget=TariffElementsWidget(),
         required=True,
-        help_text='List of TariffElement, e.g. [{"price_components": [{"type": "ENERGY", "price": 0.25, '
-        '"vat": 21, "step_size": 1}], "restrictions": {"start_time": "17:00", "end_time": "20:00"}}]',
+        empty=[],
+        help_text="Prices excl. VAT per kWh (ENERGY), per hour (TIME, PARKING_TIME) or once (FLAT); step size in Wh "
+        "or seconds (1: exact).",
     )
-    tariff_alt_text = OcpiJsonField(help_text='List of DisplayText, e.g. [{"language": "en", "text": "..."}]')
-    energy_mix = OcpiJsonField(help_text='EnergyMix, e.g. {"is_green_energy": true}')
+    tariff_alt_text = StructuredJsonField(
+        widget=display_text_widget(), empty=[], label="Tariff in words for drivers", help_text="One text per language"
+    )
+    energy_mix = StructuredJsonField(widget=EnergyMixWidget(), label="Energy mix")
     tariff_alt_url = forms.URLField(required=False, max_length=255, assume_scheme="https")
 
     class Meta:

@@ -61,9 +61,10 @@ def dashboard_world(*, extra_partners: int = 0) -> dict:
     """Build the world; ``extra_partners`` more CPOs, each with the same rows as Beta (for query-count tests)."""
     now = timezone.now()
     today = timezone.localdate()
-    noon = dt.datetime.combine(today, dt.time(12), tzinfo=timezone.get_current_timezone())
-    if noon > now:
-        noon = now - dt.timedelta(minutes=5)
+    midnight = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
+    # Today's CDRs start between midnight and now, whenever the test runs (at 00:01 as well as at 23:59).
+    noon = midnight + (now - midnight) / 2
+    earlier = (now - midnight) / 8
     alpha, _ = registered_partner_with_token(country_code="BE", party_id="BEC", role="CPO")
     alpha.name = "Alpha CPO"
     alpha.save(update_fields=["name"])
@@ -73,8 +74,8 @@ def dashboard_world(*, extra_partners: int = 0) -> dict:
     beta.last_failure_at = now - dt.timedelta(hours=1)
     beta.save(update_fields=["name", "last_error", "last_failure_at"])
 
-    cdr(alpha, "A1", start=noon - dt.timedelta(hours=2), kwh=Decimal("10.000"), excl=Decimal("4.00"))
-    cdr(alpha, "A2", start=noon - dt.timedelta(hours=1), kwh=Decimal("5.500"), excl=Decimal("2.25"))
+    cdr(alpha, "A1", start=noon - 2 * earlier, kwh=Decimal("10.000"), excl=Decimal("4.00"))
+    cdr(alpha, "A2", start=noon - earlier, kwh=Decimal("5.500"), excl=Decimal("2.25"))
     cdr(alpha, "A3", start=noon - dt.timedelta(days=1), kwh=Decimal("7.000"), excl=Decimal("3.00"))
     cdr(alpha, "OLD", start=noon - dt.timedelta(days=40), kwh=Decimal("99"), excl=Decimal("99"))  # outside 30 days
 
@@ -89,7 +90,7 @@ def dashboard_world(*, extra_partners: int = 0) -> dict:
         cdr(
             partner,
             f"B{number}",
-            start=noon - dt.timedelta(hours=3),
+            start=noon - 3 * earlier,
             kwh=Decimal("20.000"),
             excl=Decimal("8.00"),
             currency="GBP",
