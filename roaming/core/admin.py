@@ -24,6 +24,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.widgets import (
     UnfoldAdminCheckboxSelectMultipleWidget,
     UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminFileFieldWidget,
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminRadioSelectWidget,
     UnfoldAdminSelectMultipleWidget,
@@ -106,6 +107,9 @@ class StaffFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field.widget, forms.FileInput) and not isinstance(field.widget, UnfoldAdminFileFieldWidget):
+                # the theme's script expects its own file input markup (a name box beside the hidden input)
+                field.widget = UnfoldAdminFileFieldWidget(attrs=field.widget.attrs)
             style_widget(field.widget)
 
 

@@ -1,12 +1,17 @@
 """Locations in the admin: our own chargers (edit, map CSMS ids to EVSE IDs, import a CSV) and, read-only, what
 partners sent us. Saving our own data goes through ``roaming.locations.services.csms`` so partners get a push."""
 
+import io
+import secrets
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Count
 from django.db.models.functions import Replace, Upper
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,6 +32,7 @@ from roaming.locations.services.imports import (
     evse_uid_derive,
     geo_coordinate,
     tariff_id_list,
+    template_csv,
     time_zone_name,
 )
 from roaming.ocpi.admin_filters import OwnDataFilter
@@ -343,12 +349,54 @@ class ConnectorAdminForm(StaffFormMixin, forms.ModelForm):
 
 
 class ChargerImportForm(StaffForm):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, header row, one row per connector")
+    """The file is kept server-side after a preview (``upload`` names it), so Import needs no second upload."""
+
+    file = forms.FileField(label="CSV file", required=False, help_text="UTF-8, header row, one row per connector")
+    upload = forms.CharField(required=False, widget=forms.HiddenInput)
     good_rows_only = forms.BooleanField(
         required=False,
         label="Import the good rows only",
         help_text="Otherwise a file with any bad row imports nothing. An EVSE with a bad row is skipped whole.",
     )
+
+    def __init__(self, *args, user_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id = user_id
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is not None:
+            cleaned["name"], cleaned["content"] = upload.name, upload.read()
+            cleaned["upload"] = _kept_upload_save(self.user_id, cleaned["name"], cleaned["content"])
+        elif cleaned.get("upload") and (kept := _kept_upload(self.user_id, cleaned["upload"])) is not None:
+            cleaned["name"], cleaned["content"] = kept
+        elif cleaned.get("upload"):
+            self.add_error(
+                "file",
+                "The previewed file is no longer kept (imported already, or kept over an hour): choose it again.",
+            )
+        else:
+            self.add_error("file", "Choose a CSV file.")
+        return cleaned
+
+
+# A previewed file waits here for Import, per user, for an hour.
+KEPT_UPLOAD_SECONDS = 3600
+
+
+def _kept_upload_key(user_id: int, token: str) -> str:
+    return f"roaming:charger-import:{user_id}:{token}"
+
+
+def _kept_upload_save(user_id: int, name: str, content: bytes) -> str:
+    token = secrets.token_urlsafe(16)
+    cache.set(_kept_upload_key(user_id, token), (name, content), KEPT_UPLOAD_SECONDS)
+    return token
+
+
+def _kept_upload(user_id: int, token: str) -> tuple[str, bytes] | None:
+    return cache.get(_kept_upload_key(user_id, token))
 
 
 # --- shared admin behaviour ------------------------------------------------------------------------------------
@@ -510,35 +558,51 @@ class EVSEAdmin(_OwnDataAdmin):
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="locations_evse_import"),
+            path(
+                "import/template.csv",
+                self.admin_site.admin_view(self.template_view),
+                name="locations_evse_import_template",
+            ),
             *super().get_urls(),
         ]
 
     def import_view(self, request):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             return redirect("admin:index")
-        form = ChargerImportForm(request.POST or None, request.FILES or None)
+        form = ChargerImportForm(request.POST or None, request.FILES or None, user_id=request.user.pk)
         report = None
         if request.method == "POST" and form.is_valid():
             dry_run = request.POST.get("action") != "import"
+            form.data = form.data.copy()
+            form.data["upload"] = form.cleaned_data["upload"]  # the page keeps pointing at the kept file
             try:
                 report = chargers_import_csv(
-                    file=form.cleaned_data["file"],
+                    file=io.BytesIO(form.cleaned_data["content"]),
                     good_rows_only=form.cleaned_data["good_rows_only"],
                     dry_run=dry_run,
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                # The summary is said once, as the page's message; the page shows the counts and the bad rows.
                 level = messages.ERROR if report.refused else (messages.INFO if dry_run else messages.SUCCESS)
                 self.message_user(request, report.summary(), level)
+                if not dry_run and not report.refused:
+                    cache.delete(_kept_upload_key(request.user.pk, form.cleaned_data["upload"]))
         context = {
             **self.admin_site.each_context(request),
             "title": "Import chargers (CSV)",
             "form": form,
             "report": report,
+            "kept_file": form.cleaned_data.get("name") if form.is_bound and form.is_valid() else None,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/locations/import_chargers.html", context)
+
+    def template_view(self, request):
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="chargers-template.csv"'
+        return response
 
 
 @admin.register(Connector)
