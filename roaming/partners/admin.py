@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from roaming.core import crypto
 from roaming.core.admin import ModelAdmin, TabularInline
 from roaming.core.exceptions import DomainError
+from roaming.core.text import plural
 from roaming.ocpi import registry
 from roaming.ocpi.pull import pull_modules
 from roaming.ocpi.queueing import publish_on_commit
@@ -294,10 +295,10 @@ class PartnerAdmin(ModelAdmin):
         skipped = queryset.count() - len(ok)
         _enqueue(task, ok)
         if ok:
-            self.message_user(request, f"{label} started for {len(ok)} partner(s); see each partner's history.")
+            self.message_user(request, f"{label} started for {plural(len(ok), 'partner')}; see each partner's history.")
         if skipped:
             self.message_user(
-                request, f"{skipped} partner(s) skipped: not in a state that allows it.", messages.WARNING
+                request, f"{plural(skipped, 'partner')} skipped: not in a state that allows it.", messages.WARNING
             )
 
     @admin.action(description="Register (run the credentials handshake)", permissions=["change"])
