@@ -28,7 +28,7 @@ def test_preview_then_import_the_same_file(staff_page, superuser, tmp_path):
     file.write_text(out.getvalue(), encoding="utf-8")
 
     page.set_input_files("input[name=file]", str(file))
-    page.click("button[value=preview]")
+    submit(page, "preview")
     refused = "Nothing imported: 1 of 3 rows is invalid. Fix it, or import the good rows only."
     assert messages(page) == [refused]
     assert page.inner_text("#kept-file") == (
@@ -38,7 +38,7 @@ def test_preview_then_import_the_same_file(staff_page, superuser, tmp_path):
     assert page.locator("#import-errors tbody td").first.inner_text() == "4"  # the bad row, the header being line 1
 
     page.check("input[name=good_rows_only]")
-    page.click("button[value=preview]")  # no file chosen again: the kept one is used
+    submit(page, "preview")  # no file chosen again: the kept one is used
     preview = (
         "Dry run, nothing written: 2 good rows. 1 bad row skipped. Would create 1 location, 2 EVSEs, 2 connectors; "
         "update 0 locations, 0 EVSEs, 0 connectors; no partner receives locations yet, so nothing is pushed."
@@ -47,7 +47,7 @@ def test_preview_then_import_the_same_file(staff_page, superuser, tmp_path):
     assert page.content().count("Would create 1 location,") == 1  # said once
     assert not EVSE.objects.exists()
 
-    page.click("button[value=import]")
+    submit(page, "import")
     assert messages(page) == [
         "2 good rows. 1 bad row skipped. Did create 1 location, 2 EVSEs, 2 connectors; update 0 locations, 0 EVSEs, "
         "0 connectors; no partner receives locations yet, so nothing is pushed."
@@ -55,11 +55,17 @@ def test_preview_then_import_the_same_file(staff_page, superuser, tmp_path):
     assert sorted(EVSE.objects.values_list("internal_id", flat=True)) == ["CP-0001", "CP-0002"]
     assert Location.objects.count() == 1
 
-    page.click("button[value=import]")  # the file is no longer kept once imported
+    submit(page, "import")  # the file is no longer kept once imported
     assert "The previewed file is no longer kept (imported already, or kept over an hour): choose it again." in (
         page.inner_text("#import-form")
     )
     assert EVSE.objects.count() == 2
+
+
+def submit(page, action: str) -> None:
+    """Press Preview or Import and wait for the answer page (a loaded machine is slow to answer)."""
+    with page.expect_navigation():
+        page.click(f"button[value={action}]")
 
 
 def messages(page) -> list[str]:
