@@ -30,11 +30,13 @@ def test_finance_reviews_filters_disputes_and_exports(staff_page, superuser):
     page.wait_for_url("**/change/**")
     assert page.locator("#cdr-comparison tr.differs").count() >= 2
     page.fill("#dispute-comment", "charged 5.00, tariff says 4.00")
-    page.click("input[type=submit][value='Flag as disputed']")
+    with page.expect_navigation():  # wait for the answer page: the messages of the last one must not be read
+        page.click("input[type=submit][value='Flag as disputed']")
     assert "Dispute opened." in page.inner_text(".messagelist")
     page.get_by_label("Accepted: the CDR stands").check()
     page.fill("#resolve-comment", "CPO confirmed a parking fee")
-    page.click("input[type=submit][value='Resolve']")
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Resolve']")
     assert "Dispute resolved." in page.inner_text(".messagelist")
     history = page.inner_text("#cdr-history")
     assert "charged 5.00, tariff says 4.00" in history and "CPO confirmed a parking fee" in history
