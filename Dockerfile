@@ -15,8 +15,6 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY README.md manage.py ./
 COPY config ./config
 COPY roaming ./roaming
-COPY templates ./templates
-COPY static ./static
 # DEBUG only for this build step: production settings refuse to start without real secrets, which a build lacks.
 RUN pip install --no-deps . && DEBUG=true python manage.py collectstatic --noinput
 

@@ -26,6 +26,14 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First: its templates (the admin's base page, dashboard, header) override the theme's.
+    "roaming.core",
+    # The admin's theme (django-unfold: dashboard, charts, form widgets; every asset ships in the package and is
+    # served from our static files). Before django.contrib.admin: its templates win and it installs its admin site.
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -39,7 +47,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from our static files: back offices run on closed networks
     "django_celery_beat",
     "import_export",  # finance exports (CSV/XLSX) of the CDR list
-    "roaming.core",
     "roaming.ocpi",
     "roaming.partners",
     "roaming.locations",
@@ -70,7 +77,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -130,8 +137,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Where collectstatic writes: next to the checkout by default; set STATIC_ROOT for an installed package.
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -143,6 +150,21 @@ WHITENOISE_AUTOREFRESH = DEBUG
 warnings.filterwarnings("ignore", message="No directory at")
 
 LOGIN_URL = "admin:login"
+
+# The admin's theme (django-unfold). The sidebar lists the sections a user's permissions allow (staff groups,
+# roaming/core/staff_groups.py), so business staff never see the technical ones.
+UNFOLD = {
+    "SITE_TITLE": "Roaming back office",
+    "SITE_HEADER": "Roaming back office",
+    "SITE_SUBHEADER": "OCPI 2.2.1 CPO and eMSP",
+    "SITE_SYMBOL": "ev_station",
+    "SITE_URL": "/admin/",
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": "roaming.core.admin.favicon_url"}],
+    "SHOW_VIEW_ON_SITE": False,
+    "STYLES": ["roaming.core.admin.stylesheet_url"],
+    "DASHBOARD_CALLBACK": "roaming.core.dashboard.dashboard_callback",
+    "SIDEBAR": {"show_search": True, "show_all_applications": True},
+}
 
 # --- HTTPS (manage.py check --deploy is clean with the production values of .env.example). Off by default: a
 # plain-HTTP loopback deployment (tests, a dev box) must keep working. Behind a TLS-terminating proxy turn on

@@ -9,11 +9,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from roaming.core.timezones import staff_time_zone_view
 from roaming.ocpi.metrics import metrics_view
 
-admin.site.site_header = "Roaming back office"
-admin.site.site_title = "Roaming back office"
-admin.site.index_title = "OCPI roaming"
-# Lists need the width (a 1,400 px screen must show every column); the home page and breadcrumbs navigate.
-admin.site.enable_nav_sidebar = False
+# The admin site is the theme's (django-unfold installs it as admin.site); titles and sidebar: settings.UNFOLD.
+admin.site.index_title = "Dashboard"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from roaming.core.text import is_are, plural
+
 
 @dataclass(frozen=True, order=True)
 class RowError:
@@ -70,9 +72,16 @@ class CsvImportReport:
         if self.rows == 0:
             return "Nothing imported: the file was refused."
         if self.good_rows_only:
-            return f"Nothing imported: none of the {self.rows} rows is valid."
+            return (
+                "Nothing imported: the only row is invalid."
+                if self.rows == 1
+                else (f"Nothing imported: none of the {self.rows} rows is valid.")
+            )
         bad = len(self.bad_lines)
-        return f"Nothing imported: {bad} of {self.rows} rows are invalid. Fix them, or import the good rows only."
+        return (
+            f"Nothing imported: {bad} of {plural(self.rows, 'row')} {is_are(bad)} invalid. Fix "
+            f"{'it' if bad == 1 else 'them'}, or import the good rows only."
+        )
 
     def outcome_prefix(self) -> tuple[str, str, str]:
         """``(prefix, verb, skipped)`` for the summary of an import that went through (or would have)."""
@@ -80,7 +89,7 @@ class CsvImportReport:
         return (
             "Dry run, nothing written: " if self.dry_run else "",
             "Would" if self.dry_run else "Did",
-            f" {bad} bad rows skipped." if bad else "",
+            f" {plural(bad, 'bad row')} skipped." if bad else "",
         )
 
 

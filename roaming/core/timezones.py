@@ -8,6 +8,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from roaming.core.admin import StaffForm
+
 SESSION_KEY = "staff_time_zone"
 
 
@@ -34,7 +36,7 @@ class StaffTimeZoneMiddleware:
         return self.get_response(request)
 
 
-class TimeZoneForm(forms.Form):
+class TimeZoneForm(StaffForm):
     time_zone = forms.ChoiceField(label="Show times in")
 
     def __init__(self, *args, **kwargs):

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.html import format_html
 
+from roaming.core.admin import ModelAdmin
 from roaming.ocpi.models import OutboxMessage, SyncRun, TrafficLog
 from roaming.ocpi.push import outbox_retry
 from roaming.ocpi.queueing import publish_on_commit
@@ -50,7 +51,7 @@ def _shortened(text: str, limit: int, *, title: str = ""):
 
 
 @admin.register(TrafficLog)
-class TrafficLogAdmin(admin.ModelAdmin):
+class TrafficLogAdmin(ModelAdmin):
     # Few, narrow columns: the list must fit a 1,400 px screen; the full URL is in each link's tooltip.
     list_display = ["created_at", "partner", "call", "short_url", "ocpi_status_badge", "duration_ms"]
     list_filter = ["direction", OutcomeFilter, "module", "method", "partner", "created_at"]
@@ -87,7 +88,7 @@ class TrafficLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ModelAdmin):
     """What was pushed to whom, what is pending and what failed (with the reason); staff can retry."""
 
     list_display = [
@@ -137,7 +138,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ModelAdmin):
     """Pull history per partner and module, with counts and errors; re-run from here."""
 
     list_display = [

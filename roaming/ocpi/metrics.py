@@ -22,7 +22,6 @@ import os
 import time
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
@@ -55,7 +54,7 @@ class OcpiStateCollector(Collector):
     """Gauges computed from the outbox and sync-run tables when Prometheus scrapes."""
 
     def collect(self):
-        from roaming.ocpi.models import OutboxMessage, SyncRun  # models load after the app registry
+        from roaming.ocpi import selectors  # models load after the app registry
 
         backlog = GaugeMetricFamily(
             "ocpi_push_backlog", "Pushes waiting for delivery, per partner.", labels=["partner", "partner_id"]
@@ -71,15 +70,7 @@ class OcpiStateCollector(Collector):
             labels=["partner", "partner_id"],
         )
         now = timezone.now()
-        rows = (
-            OutboxMessage.objects.filter(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED])
-            .values("partner_id", "partner__name")
-            .annotate(
-                pending=Count("id", filter=Q(status=OutboxMessage.Status.PENDING)),
-                failed=Count("id", filter=Q(status=OutboxMessage.Status.FAILED)),
-                oldest=Min("created_at", filter=Q(status=OutboxMessage.Status.PENDING)),
-            )
-        )
+        rows = selectors.push_backlog_by_partner()
         for row in rows:
             labels = [row["partner__name"], str(row["partner_id"])]
             backlog.add_metric(labels, row["pending"])
@@ -95,11 +86,7 @@ class OcpiStateCollector(Collector):
             "Seconds since the last successful pull, per partner and module.",
             labels=["partner", "partner_id", "module"],
         )
-        last = (
-            SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED)
-            .values("partner_id", "partner__name", "module")
-            .annotate(finished=Max("finished_at"))
-        )
+        last = selectors.last_pull_by_partner_module()
         for row in last:
             if row["finished"] is not None:
                 pull_age.add_metric(

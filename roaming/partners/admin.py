@@ -9,7 +9,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from roaming.core import crypto
+from roaming.core.admin import ModelAdmin, TabularInline
 from roaming.core.exceptions import DomainError
+from roaming.core.text import plural
 from roaming.ocpi import registry
 from roaming.ocpi.pull import pull_modules
 from roaming.ocpi.queueing import publish_on_commit
@@ -20,7 +22,7 @@ from roaming.partners.forms import InviteForm, RegisterForm
 from roaming.partners.models import Partner, PartnerEndpoint, PartnerEvent, PartnerRole, PartnerToken
 
 
-class PartnerRoleInline(admin.TabularInline):
+class PartnerRoleInline(TabularInline):
     model = PartnerRole
     extra = 0
     fields = ["country_code", "party_id", "role", "business_name", "business_website"]
@@ -31,7 +33,7 @@ class PartnerRoleInline(admin.TabularInline):
         return False
 
 
-class PartnerEndpointInline(admin.TabularInline):
+class PartnerEndpointInline(TabularInline):
     model = PartnerEndpoint
     extra = 0
     fields = ["identifier", "role", "url"]
@@ -42,7 +44,7 @@ class PartnerEndpointInline(admin.TabularInline):
         return False
 
 
-class PartnerTokenInline(admin.TabularInline):
+class PartnerTokenInline(TabularInline):
     model = PartnerToken
     extra = 0
     fields = ["kind", "hint", "created_at", "last_used_at", "revoked_at"]
@@ -54,7 +56,7 @@ class PartnerTokenInline(admin.TabularInline):
         return False
 
 
-class PartnerEventInline(admin.TabularInline):
+class PartnerEventInline(TabularInline):
     model = PartnerEvent
     extra = 0
     fields = ["created_at", "action", "success", "message"]
@@ -78,7 +80,7 @@ def _enqueue(task, partner_ids):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(ModelAdmin):
     list_display = ["name", "status_badge", "roles_display", "version", "initiated_by", "last_contact", "failures"]
     list_filter = ["status", "initiated_by", "version", "roles__role"]
     search_fields = ["name", "roles__party_id", "roles__country_code", "versions_url"]
@@ -293,10 +295,10 @@ class PartnerAdmin(admin.ModelAdmin):
         skipped = queryset.count() - len(ok)
         _enqueue(task, ok)
         if ok:
-            self.message_user(request, f"{label} started for {len(ok)} partner(s); see each partner's history.")
+            self.message_user(request, f"{label} started for {plural(len(ok), 'partner')}; see each partner's history.")
         if skipped:
             self.message_user(
-                request, f"{skipped} partner(s) skipped: not in a state that allows it.", messages.WARNING
+                request, f"{plural(skipped, 'partner')} skipped: not in a state that allows it.", messages.WARNING
             )
 
     @admin.action(description="Register (run the credentials handshake)", permissions=["change"])
@@ -360,7 +362,7 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartnerEvent)
-class PartnerEventAdmin(admin.ModelAdmin):
+class PartnerEventAdmin(ModelAdmin):
     list_display = ["created_at", "partner", "action", "success", "message"]
     list_filter = ["success", "action", "partner"]
     list_select_related = ["partner"]

@@ -1,9 +1,10 @@
 from django import forms
 
+from roaming.core.admin import StaffForm
 from roaming.partners.choices import TokenEncoding
 
 
-class InviteForm(forms.Form):
+class InviteForm(StaffForm):
     name = forms.CharField(max_length=100, label="Business name")
     website = forms.URLField(required=False, assume_scheme="https")
     create_anyway = forms.BooleanField(
@@ -28,7 +29,7 @@ class InviteForm(forms.Form):
         return cleaned
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(StaffForm):
     versions_url = forms.URLField(max_length=255, label="Partner's versions URL", assume_scheme="https")
     token = forms.CharField(max_length=64, label="Token A the partner gave you", strip=True)
     name = forms.CharField(max_length=100, required=False, help_text="Optional: taken from its credentials otherwise")

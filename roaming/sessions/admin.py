@@ -6,6 +6,7 @@ drivers, our own estimate from the tariff we hold beside the CPO's figure. Read-
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from roaming.core.admin import ModelAdmin
 from roaming.ocpi.admin_filters import OwnDataFilter
 from roaming.sessions import selectors
 from roaming.sessions.choices import FINAL_STATUSES
@@ -41,7 +42,7 @@ def _money(amount, currency: str) -> str:
 
 
 @admin.register(ChargingSession)
-class ChargingSessionAdmin(admin.ModelAdmin):
+class ChargingSessionAdmin(ModelAdmin):
     list_display = (
         "session_id",
         "status",

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from roaming.core.admin import ModelAdmin, StaffForm, StaffFormMixin
 from roaming.ocpi.admin_filters import OwnDataFilter
 from roaming.tokens.models import AuthorizationDecision, IssuedAuthorization, Token
 from roaming.tokens.services import own
@@ -20,7 +21,7 @@ class TokenDataFilter(OwnDataFilter):
         return [("own", "Own (we are the eMSP)"), ("received", "Cached from eMSP partners"), ("all", "All")]
 
 
-class TokenImportForm(forms.Form):
+class TokenImportForm(StaffForm):
     file = forms.FileField(label="CSV file", help_text="UTF-8, header row, one row per token")
     good_rows_only = forms.BooleanField(
         required=False,
@@ -29,7 +30,7 @@ class TokenImportForm(forms.Form):
     )
 
 
-class TokenAdminForm(forms.ModelForm):
+class TokenAdminForm(StaffFormMixin, forms.ModelForm):
     class Meta:
         model = Token
         fields = [
@@ -60,7 +61,7 @@ class TokenAdminForm(forms.ModelForm):
 
 
 @admin.register(Token)
-class TokenAdmin(admin.ModelAdmin):
+class TokenAdmin(ModelAdmin):
     form = TokenAdminForm
     list_display = ["uid", "type", "contract_id", "visual_number", "issuer", "group_id", "valid", "whitelist", "party"]
     list_filter = [TokenDataFilter, "type", "valid", "whitelist", "issuer", "group_id"]
@@ -145,7 +146,7 @@ class TokenAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/tokens/import_tokens.html", context)
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class _ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 

@@ -4,7 +4,9 @@ own browser download is not available on our machines; ``.ci/run`` installs the 
 Fixtures:
 
 * ``browser``: one Chromium for the whole run (``CHROMIUM_PATH`` or ``chromium`` on PATH);
-* ``page``: a fresh context and page per test; any JavaScript error or failed console message fails the test;
+* ``page``: a fresh context and page per test; any JavaScript error or failed console message fails the test, and so
+  does any request leaving the machine (back offices run on closed networks: every script, style sheet and font
+  must come from our own server);
 * ``staff_page(user)``: a page logged in to the admin of pytest-django's ``live_server`` as ``user``.
 
 Pages are served by pytest-django's ``live_server`` (a real HTTP server on loopback over the test database), so
@@ -13,6 +15,7 @@ these tests run on ``transactional_db``.
 
 import os
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -33,12 +36,24 @@ def browser():
         browser.close()
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def _refuse_outside_requests(request, errors: list[str]) -> None:
+    url = urlsplit(request.url)
+    if url.scheme in ("data", "blob", "about"):
+        return
+    if url.hostname not in LOOPBACK_HOSTS:
+        errors.append(f"request leaving the machine: {request.method} {request.url}")
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
+    page.on("request", lambda request: _refuse_outside_requests(request, errors))
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
     yield page
@@ -56,7 +71,7 @@ def staff_page(page, transactional_db):
         page.goto("/admin/login/?next=/admin/")
         page.fill("#id_username", user.get_username())
         page.fill("#id_password", password)
-        page.click("input[type=submit]")
+        page.click("#login-form button[type=submit]")
         page.wait_for_url("**/admin/")
         return page
 

@@ -14,13 +14,13 @@ def test_login_refuses_a_wrong_password_and_accepts_the_right_one(page, superuse
     page.goto("/admin/login/?next=/admin/")
     page.fill("#id_username", "boss")
     page.fill("#id_password", "not-the-password")
-    page.click("input[type=submit]")
-    assert "correct username and password" in page.inner_text(".errornote")
+    page.click("#login-form button[type=submit]")
+    assert "correct username and password" in page.inner_text("body")
 
     page.fill("#id_password", "secret-pass-123")
-    page.click("input[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_url("**/admin/")
-    assert page.get_by_role("link", name="Partners").first.is_visible()
+    assert page.locator("#link-partners-partner").is_visible()
 
 
 def test_inviting_a_partner_shows_a_token_a_that_opens_our_versions(staff_page, superuser, live_server):

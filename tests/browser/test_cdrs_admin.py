@@ -20,6 +20,7 @@ def test_finance_reviews_filters_disputes_and_exports(staff_page, superuser):
     page.goto("/admin/cdrs/cdr/")
     page.locator("#result_list").wait_for()
     assert page.locator("#result_list tbody tr").count() == 2
+    page.locator("a", has_text="Filters").first.click()  # below 1,536 px the filters open in a side sheet
     page.get_by_role("link", name="Flagged", exact=True).click()
     page.wait_for_url("**review_status__exact=flagged**")
     assert page.locator("#result_list tbody tr").count() == 1
@@ -29,11 +30,13 @@ def test_finance_reviews_filters_disputes_and_exports(staff_page, superuser):
     page.wait_for_url("**/change/**")
     assert page.locator("#cdr-comparison tr.differs").count() >= 2
     page.fill("#dispute-comment", "charged 5.00, tariff says 4.00")
-    page.click("input[type=submit][value='Flag as disputed']")
+    with page.expect_navigation():  # wait for the answer page: the messages of the last one must not be read
+        page.click("input[type=submit][value='Flag as disputed']")
     assert "Dispute opened." in page.inner_text(".messagelist")
     page.get_by_label("Accepted: the CDR stands").check()
     page.fill("#resolve-comment", "CPO confirmed a parking fee")
-    page.click("input[type=submit][value='Resolve']")
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Resolve']")
     assert "Dispute resolved." in page.inner_text(".messagelist")
     history = page.inner_text("#cdr-history")
     assert "charged 5.00, tariff says 4.00" in history and "CPO confirmed a parking fee" in history
@@ -43,6 +46,6 @@ def test_finance_reviews_filters_disputes_and_exports(staff_page, superuser):
     page.get_by_role("link", name="Export").click()
     page.select_option("select[name=format]", label="csv")
     with page.expect_download() as download:
-        page.click("input[type=submit][value='Submit']")
+        page.click("button[type=submit]:has-text('Submit')")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     assert sorted(row["cdr_id"] for row in rows) == ["R1", "R2"]  # R2's dispute was accepted: it reads OK again

@@ -413,7 +413,7 @@ def test_import_good_rows_only_from_the_admin(admin_client):
 
     response = upload(admin_client, data, "import", good_rows_only=True)
 
-    assert "1 good rows. 1 bad rows skipped." in response.content.decode()
+    assert "1 good row. 1 bad row skipped." in response.content.decode()
     assert list(EVSE.objects.values_list("internal_id", flat=True)) == ["CP-0001"]
     assert Connector.objects.count() == 1
 
@@ -422,4 +422,4 @@ def test_import_page_requires_a_file(admin_client):
     response = admin_client.post(reverse("admin:locations_evse_import"), {"action": "import"})
 
     assert response.status_code == 200
-    assert response.context["form"].errors["file"] == ["This field is required."]
+    assert response.context["form"].errors["file"] == ["Choose a CSV file."]

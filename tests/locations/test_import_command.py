@@ -34,7 +34,7 @@ def test_the_summary_counts_the_partners_that_receive_the_push():
     registered_partner_with_token(endpoints=[("locations", "RECEIVER", "http://127.0.0.1:9/ocpi/locations")])
     output = call(DATA / "chargers_valid.csv")
 
-    assert "push 2 locations to 1 partner(s)." in output
+    assert "push 2 locations to 1 partner." in output
 
 
 def test_bad_rows_are_printed_with_their_line_and_the_command_fails():
@@ -56,7 +56,7 @@ def test_good_rows_only_imports_the_rest_and_succeeds(tmp_path):
 
     output = call(path, "--good-rows-only")
 
-    assert "1 good rows. 1 bad rows skipped." in output
+    assert "1 good row. 1 bad row skipped." in output
     assert "line 3: evse_id: missing the 'E' type letter after the operator id 'NL*EXA'" in output
     assert list(EVSE.objects.values_list("internal_id", flat=True)) == ["CP-0001"]
 

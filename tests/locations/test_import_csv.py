@@ -588,7 +588,7 @@ def test_good_rows_only_with_no_good_row_imports_nothing():
     report = run([charger_row(1, max_voltage="x")], good_rows_only=True)
 
     assert report.refused is True
-    assert report.summary() == "Nothing imported: none of the 1 rows is valid."
+    assert report.summary() == "Nothing imported: the only row is invalid."
 
 
 def test_errors_by_line_groups_the_reasons_of_a_row():

@@ -184,4 +184,4 @@ def test_rotate_action_skips_partners_in_the_wrong_state(admin_client):
         {"action": "action_rotate", "_selected_action": [partner.pk]},
         follow=True,
     )
-    assert "1 partner(s) skipped" in response.content.decode()
+    assert "1 partner skipped: not in a state that allows it." in response.content.decode()

@@ -80,7 +80,7 @@ def test_changelist_shows_tariffs_in_words_and_defaults_to_own(admin_client):
     ReceivedTariffFactory(tariff_id="THEIRS")
     page = text(admin_client.get(reverse("admin:tariffs_tariff_changelist")))
     assert "MINE" in page and "THEIRS" not in page
-    assert "€0.25/kWh, €2.00/h after 2 hours, 17:00–20:00 €0.35/kWh" in page
+    assert "€0.25/kWh, €2.00/h after 2 hours, 17:00–20:00 €0.35/kWh (excl. VAT)" in page
     assert reverse("admin:tariffs_tariff_calculator") in page
 
     received = text(admin_client.get(reverse("admin:tariffs_tariff_changelist") + "?data=received"))
@@ -89,7 +89,10 @@ def test_changelist_shows_tariffs_in_words_and_defaults_to_own(admin_client):
 
 def test_in_words_display_method():
     tariff = TariffFactory.build(pk=1, elements=ELEMENTS)
-    assert TariffAdmin(Tariff, None).in_words(tariff) == "€0.25/kWh, €2.00/h after 2 hours, 17:00–20:00 €0.35/kWh"
+    assert (
+        TariffAdmin(Tariff, None).in_words(tariff)
+        == "€0.25/kWh, €2.00/h after 2 hours, 17:00–20:00 €0.35/kWh (excl. VAT)"
+    )
 
 
 # --- editor ------------------------------------------------------------------------------------------------------
@@ -113,7 +116,7 @@ def test_change_page_shows_words_connectors_and_saves_through_the_service(admin_
     tariff = TariffFactory(tariff_id="EDIT", elements=ELEMENTS)
     url = reverse("admin:tariffs_tariff_change", args=[tariff.pk])
     page = text(admin_client.get(url))
-    assert "€0.25/kWh, €2.00/h after 2 hours, 17:00–20:00 €0.35/kWh" in page
+    assert "€0.25/kWh, €2.00/h after 2 hours, 17:00–20:00 €0.35/kWh (excl. VAT)" in page
     assert "0 connector(s) at 0 location(s)" in page
     assert reverse("admin:tariffs_tariff_assign", args=[tariff.pk]) in page
     assert f"{reverse('admin:tariffs_tariff_calculator')}?tariff={tariff.pk}" in page

@@ -544,6 +544,18 @@ def test_describe_tariff_in_words():
     assert describe_tariff(t) == "€0.25/kWh, €2.00/h after 2 hours, 17:00–20:00 €0.35/kWh"
 
 
+def test_describe_tariff_says_otherwise_for_a_fallback_and_excl_vat_when_vat_applies():
+    peak_then_fallback = make_tariff(
+        el(("ENERGY", "0.35", 1), start_time="17:00", end_time="20:00"),
+        el(("ENERGY", "0.25", 1)),
+        el(("FLAT", "0.50", 1)),  # another dimension: no fallback of anything
+    )
+    assert describe_tariff(peak_then_fallback) == "17:00–20:00 €0.35/kWh, otherwise €0.25/kWh, €0.50 start fee"
+    with_vat = make_tariff(el(("ENERGY", "0.30", 1, "21"), min_kwh=10), el(("ENERGY", "0.25", 1, "21")))
+    assert describe_tariff(with_vat) == "€0.30/kWh from 10 kWh, otherwise €0.25/kWh (excl. VAT)"
+    assert describe_tariff(make_tariff(el(("ENERGY", "0.25", 1, "0")))) == "€0.25/kWh"  # 0 % VAT: nothing to add
+
+
 def test_describe_tariff_other_features():
     t = make_tariff(
         el(

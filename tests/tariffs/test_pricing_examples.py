@@ -448,13 +448,19 @@ def test_cdr_example_recomputes_its_own_total():
 @pytest.mark.parametrize(
     ("name", "text"),
     [
-        ("tariff_10_025kwh_parking_start.json", "€0.50 start fee + €0.25/kWh + €2.00/h parking (billed per 15 min)"),
+        (
+            "tariff_10_025kwh_parking_start.json",
+            "€0.50 start fee + €0.25/kWh + €2.00/h parking (billed per 15 min) (excl. VAT)",
+        ),
         (
             "tariffrestriction_example_max_duration.json",
-            "€0.00/kWh until 30 minutes, €0.25/kWh until 1 hour, €0.40/kWh",
+            "€0.00/kWh until 30 minutes, €0.25/kWh until 1 hour, otherwise €0.40/kWh (excl. VAT)",
         ),
-        ("tariffrestriction_example_max_power.json", "€0.20/kWh at < 16 kW, €0.35/kWh at < 32 kW, €0.50/kWh"),
-        ("tariff_6_025kwh_start_max_price.json", "€0.50 start fee + €0.25/kWh; maximum €10.00"),
+        (
+            "tariffrestriction_example_max_power.json",
+            "€0.20/kWh at < 16 kW, €0.35/kWh at < 32 kW, otherwise €0.50/kWh (excl. VAT)",
+        ),
+        ("tariff_6_025kwh_start_max_price.json", "€0.50 start fee + €0.25/kWh; maximum €10.00 (excl. VAT)"),
         ("tariff_5_free_of_charge.json", "free of charge"),
     ],
 )

@@ -93,7 +93,7 @@ def test_import_page_previews_imports_and_offers_the_template(admin_client, cpo)
     partial = admin_client.post(
         url, {"file": SimpleUploadedFile("c.csv", csv), "good_rows_only": "on", "action": "import"}
     )
-    assert "Did create 1 tokens" in text(partial)
+    assert "Did create 1 token" in text(partial)
     assert Token.objects.get().uid == "A1"
 
     template = admin_client.get(reverse("admin:tokens_token_import_template"))

@@ -19,6 +19,7 @@ from roaming.cdrs.admin.exports import CdrResource
 from roaming.cdrs.admin.forms import CommentForm, CreditForm, ResolveForm
 from roaming.cdrs.choices import Direction, DisputeState, ReviewStatus
 from roaming.cdrs.models import COSTS, Cdr
+from roaming.core.admin import ExportForm, ModelAdmin
 from roaming.core.exceptions import DomainError
 
 STATUS_COLOURS = {
@@ -82,8 +83,9 @@ class CurrencyFilter(CountryFilter):
 
 
 @admin.register(Cdr)
-class CdrAdmin(ExportMixin, admin.ModelAdmin):
+class CdrAdmin(ExportMixin, ModelAdmin):
     resource_classes = [CdrResource]
+    export_form_class = ExportForm  # the theme's widgets on the export page
     formats = [CSV, XLSX]
     change_list_template = "admin/cdrs/cdr/change_list.html"
     change_form_template = "admin/cdrs/cdr/change_form.html"

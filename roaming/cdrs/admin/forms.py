@@ -3,9 +3,10 @@
 from django import forms
 
 from roaming.cdrs.choices import DisputeState
+from roaming.core.admin import StaffForm
 
 
-class CommentForm(forms.Form):
+class CommentForm(StaffForm):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
 
 
@@ -33,5 +34,5 @@ class CreditForm(CommentForm):
         return data
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(StaffForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))

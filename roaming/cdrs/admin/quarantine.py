@@ -13,11 +13,12 @@ from roaming.cdrs import services
 from roaming.cdrs.admin.forms import ReasonForm
 from roaming.cdrs.choices import QuarantineStatus
 from roaming.cdrs.models import QuarantinedCdr
+from roaming.core.admin import ModelAdmin
 from roaming.core.exceptions import DomainError
 
 
 @admin.register(QuarantinedCdr)
-class QuarantinedCdrAdmin(admin.ModelAdmin):
+class QuarantinedCdrAdmin(ModelAdmin):
     change_form_template = "admin/cdrs/quarantinedcdr/change_form.html"
     list_display = ("__str__", "partner", "created_at", "problem_count", "status")
     list_filter = ("status", ("partner", admin.RelatedOnlyFieldListFilter))

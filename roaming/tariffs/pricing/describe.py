@@ -3,7 +3,9 @@
 Follows the structure of mod_tariffs.asciidoc §Tariff object: one phrase per TariffElement in list order (the
 first-match rule means earlier elements win, so order is kept), each phrase being the element's restrictions
 (time window, weekdays and dates before the prices; duration, energy, power and current after them) around its
-price components. Amounts are excl. VAT, as in the tariff itself.
+price components. Amounts are excl. VAT, as in the tariff itself, and the text says so when a component carries VAT
+(a component without ``vat`` has none applicable). An element without restrictions after restricted ones that price
+the same dimensions is their fallback: it reads "otherwise ...".
 """
 
 from __future__ import annotations
@@ -144,10 +146,16 @@ def describe_tariff(tariff: Tariff) -> str:
     if components and all(c.price == 0 for c in components) and tariff.min_price is None:
         return "free of charge"
     phrases = []
+    restricted_dimensions: set[str] = set()  # dimensions priced so far by elements with restrictions
     for element in tariff.elements:
         if not element.price_components:
             continue
         before, after = _restriction_texts(element.restrictions)
+        dimensions = {c.type for c in element.price_components}
+        if before or after:
+            restricted_dimensions |= dimensions
+        elif dimensions & restricted_dimensions:
+            before = ["otherwise"]
         prices = " + ".join(_component_text(c, element, tariff.currency) for c in element.price_components)
         phrases.append(" ".join([*before, prices, *after]))
     text = ", ".join(phrases) if phrases else "no structured prices"
@@ -155,4 +163,6 @@ def describe_tariff(tariff: Tariff) -> str:
         text += f"; minimum {format_money(tariff.min_price.excl_vat, tariff.currency)}"
     if tariff.max_price is not None:
         text += f"; maximum {format_money(tariff.max_price.excl_vat, tariff.currency)}"
+    if any(c.vat for c in components):
+        text += " (excl. VAT)"
     return text

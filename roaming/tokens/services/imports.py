@@ -24,6 +24,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from roaming.core.csv_import import CsvFileError, CsvImportReport, RowError, csv_records, csv_text
+from roaming.core.text import plural
 from roaming.locations.services.imports import parse_bool
 from roaming.ocpi.push import push_enqueue_many
 from roaming.tokens.choices import ProfileType, TokenType, WhitelistType
@@ -98,8 +99,8 @@ class TokenImportReport(CsvImportReport):
             return self.refusal_summary()
         prefix, verb, skipped = self.outcome_prefix()
         return (
-            f"{prefix}{self.rows_imported} good rows.{skipped} {verb} create {self.created} tokens, update "
-            f"{self.updated}, leave {self.unchanged} unchanged."
+            f"{prefix}{plural(self.rows_imported, 'good row')}.{skipped} {verb} create "
+            f"{plural(self.created, 'token')}, update {self.updated}, leave {self.unchanged} unchanged."
         )
 
 

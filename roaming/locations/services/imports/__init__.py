@@ -69,6 +69,7 @@ from roaming.locations.services.imports.columns import (
     LOCATION_COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    template_csv,
 )
 from roaming.locations.services.imports.report import ImportReport, RowError
 from roaming.locations.services.imports.service import chargers_import_csv
@@ -104,5 +105,6 @@ __all__ = [
     "parse_bool",
     "positive_int",
     "tariff_id_list",
+    "template_csv",
     "time_zone_name",
 ]

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from roaming.core.csv_import import CsvImportReport, RowError
+from roaming.core.text import plural
 
 __all__ = ["ImportReport", "RowError"]
 
@@ -40,16 +41,20 @@ class ImportReport(CsvImportReport):
         if self.refused:
             return self.refusal_summary()
         prefix, verb, skipped = self.outcome_prefix()
+        good = plural(self.rows_imported, "good row")
         if not self.changed:
-            return f"{prefix}{self.rows_imported} good rows, nothing to change.{skipped}"
+            return f"{prefix}{good}, nothing to change.{skipped}"
         return (
-            f"{prefix}{self.rows_imported} good rows.{skipped} {verb} create {self.locations_created} locations, "
-            f"{self.evses_created} EVSEs, {self.connectors_created} connectors; update {self.locations_updated} "
-            f"locations, {self.evses_updated} EVSEs, {self.connectors_updated} connectors; {self.push_summary()}"
+            f"{prefix}{good}.{skipped} {verb} create {plural(self.locations_created, 'location')}, "
+            f"{plural(self.evses_created, 'EVSE')}, {plural(self.connectors_created, 'connector')}; update "
+            f"{plural(self.locations_updated, 'location')}, {plural(self.evses_updated, 'EVSE')}, "
+            f"{plural(self.connectors_updated, 'connector')}; {self.push_summary()}"
         )
 
     def push_summary(self) -> str:
         if not self.receiving_partners:
             return "no partner receives locations yet, so nothing is pushed."
         verb = "would push" if self.dry_run else "push"
-        return f"{verb} {len(self.pushed_locations)} locations to {self.receiving_partners} partner(s)."
+        return (
+            f"{verb} {plural(len(self.pushed_locations), 'location')} to {plural(self.receiving_partners, 'partner')}."
+        )
