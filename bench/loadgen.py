@@ -17,7 +17,8 @@ from tests.e2e.harness import BIN, ROOT, Instance, free_port
 def start_server(instance: Instance, workers: int, threads: int, workdir: Path) -> tuple[subprocess.Popen, str]:
     """A gunicorn of ``instance`` on a free loopback port, with persistent database connections; (process, URL)."""
     port = free_port()
-    env = {**instance.env, "DATABASE_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING"}
+    # Production settings where the e2e harness departs from them for its tests' sake.
+    env = {**instance.env, "DATABASE_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING", "OCPI_TRAFFIC_LOG_FLUSH_SECONDS": "1"}
     log = open(workdir / f"bench-{instance.name}.log", "ab")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [
