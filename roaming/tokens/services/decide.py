@@ -22,6 +22,7 @@ from urllib.parse import quote
 from django.conf import settings
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
+from roaming.core.records import record_create
 from roaming.locations.models import EVSE
 from roaming.ocpi.client import OcpiClientError, join_url
 from roaming.ocpi.directory import directory
@@ -215,7 +216,8 @@ def authorization_decide(
         cc, pid = country_code.upper()[:2], party_id.upper()[:3]
     else:
         cc, pid = "", ""
-    decision = AuthorizationDecision.objects.create(
+    decision = record_create(
+        AuthorizationDecision,
         token_uid=uid[:36],
         token_type=type,
         token=token,
