@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
+from roaming.core.records import records_insert
 from roaming.ocpi.metrics import observe_ocpi_call
 from roaming.ocpi.models import TrafficLog
 from roaming.ocpi.renderers import loads
@@ -167,16 +168,8 @@ def traffic_record(
 
 
 def _insert_entries(entries: list[TrafficLog]) -> None:
-    """One multi-row INSERT keeping each entry's ``created_at`` (``bulk_create`` would stamp the write time on an
-    ``auto_now_add`` column)."""
-    fields = [f for f in TrafficLog._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    rows = [[f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields] for entry in entries]
-    table = connection.ops.quote_name(TrafficLog._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model, values bound
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    """One pipelined insert of the batch, each entry keeping its ``created_at`` (the time of the call)."""
+    records_insert(TrafficLog, entries)
 
 
 class _TrafficBuffer:
