@@ -17,8 +17,10 @@ them through the real handshake, then prints:
   - ``floor``: ``GET /ocpi/versions`` on the same server (authentication, envelope, traffic log; no module work).
 
 Both servers are gunicorn with ``--workers``/``--threads`` on loopback and persistent database connections
-(``DATABASE_CONN_MAX_AGE=60``), started here next to the pair's own. The load generator is asyncio in this
-process, on the same two cores: figures are a lower bound of what the server alone would do.
+(``DATABASE_CONN_MAX_AGE=60``), started here next to the pair's own. The load generator is ``wrk`` when installed
+(``apt-get install wrk``; ``--loadgen wrk``, the default then): a C generator that leaves the server the CPU of these
+two cores. ``--loadgen python`` is the asyncio generator in this process, which takes about a core of its own:
+figures from it are a lower bound (the earlier figures in the notes were taken with it).
 """
 
 import argparse
@@ -34,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadgen import read_response, request_bytes, start_server  # noqa: E402
+from loadgen import lua_headers, read_response, request_bytes, start_server, wrk_available, wrk_load  # noqa: E402
 
 from tests.e2e.harness import Pair, register  # noqa: E402
 
@@ -94,6 +96,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--loadgen", choices=["wrk", "python"], default="wrk" if wrk_available() else "python")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/roaming")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -159,20 +162,40 @@ def main() -> None:
 
         emsp_floor = request_bytes("GET", "/ocpi/versions", ocpi_auth(cpo_calls_emsp))
         cpo_floor = request_bytes("GET", "/ocpi/versions", ocpi_auth(emsp_calls_cpo))
+        uid = f'string.format("B%08d", math.random(0, {args.tokens - 1}))'  # Lua, like the Python makers above
+        authorize_path = f'"/ocpi/2.2.1/emsp/tokens/" .. {uid} .. "/authorize"'
+        decide_body = f"""'{{"uid": "' .. {uid} .. '", "charger_id": "CP-001"}}'"""
+        json_type = {"Content-Type": "application/json"}
+        lua = {
+            "emsp floor": lua_headers(ocpi_auth(cpo_calls_emsp)),
+            "emsp authorize": f'wrk.method = "POST"\nwrk.body = [[{location.decode()}]]\n'
+            + lua_headers({**ocpi_auth(cpo_calls_emsp), **json_type})
+            + f"request = function() return wrk.format(nil, {authorize_path}) end\n",
+            "cpo floor": lua_headers(ocpi_auth(emsp_calls_cpo)),
+            "cpo authorize": 'wrk.method = "POST"\n'
+            + lua_headers({**api_auth, **json_type})
+            + f'request = function() return wrk.format(nil, "/api/v1/authorize", nil, {decide_body}) end\n',
+        }
 
         cases = [
-            ("emsp floor GET /ocpi/versions", emsp_base, lambda: emsp_floor),
-            ("emsp POST .../authorize", emsp_base, emsp_authorize),
-            ("cpo floor GET /ocpi/versions", cpo_base, lambda: cpo_floor),
-            ("cpo POST /api/v1/authorize", cpo_base, cpo_authorize),
+            ("emsp floor GET /ocpi/versions", emsp_base, lambda: emsp_floor, "emsp floor", "/ocpi/versions"),
+            ("emsp POST .../authorize", emsp_base, emsp_authorize, "emsp authorize", "/"),
+            ("cpo floor GET /ocpi/versions", cpo_base, lambda: cpo_floor, "cpo floor", "/ocpi/versions"),
+            ("cpo POST /api/v1/authorize", cpo_base, cpo_authorize, "cpo authorize", "/"),
         ]
-        print(f"gunicorn --workers {args.workers} --threads {args.threads}, {args.seconds:.0f} s per line")
+        print(f"gunicorn --workers {args.workers} --threads {args.threads}, {args.seconds:.0f} s per line, "
+              f"load generator {args.loadgen}, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"{'endpoint':<34} {'clients':>7} {'req/s':>8} {'p50_ms':>7} {'p99_ms':>7} {'errors':>6}")
-        for label, base, make in cases:
-            load(base, make, 4, 1.0)  # warm up: connections, caches
+        for label, base, make, key, path in cases:
             for clients in (8, 32):
-                rps, p50, p99, errors = load(base, make, clients, args.seconds)
+                if args.loadgen == "wrk":
+                    wrk_load(base + path, lua[key], 4, 1)  # warm up: connections, caches
+                    rps, p50, p99, errors = wrk_load(base + path, lua[key], clients, args.seconds)
+                else:
+                    load(base, make, 4, 1.0)
+                    rps, p50, p99, errors = load(base, make, clients, args.seconds)
                 print(f"{label:<34} {clients:>7} {rps:>8.0f} {p50:>7.1f} {p99:>7.1f} {errors:>6}", flush=True)
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         for proc in servers:
             proc.terminate()

@@ -230,6 +230,10 @@ OCPI_REFUSE_PRIVATE_ADDRESSES = env.bool("OCPI_REFUSE_PRIVATE_ADDRESSES", defaul
 OCPI_TRAFFIC_LOG_BODY_LIMIT = env.int("OCPI_TRAFFIC_LOG_BODY_LIMIT", default=10_000)
 OCPI_TRAFFIC_LOG_RETENTION_DAYS = env.int("OCPI_TRAFFIC_LOG_RETENTION_DAYS", default=30)
 OCPI_TRAFFIC_LOG_ENABLED = env.bool("OCPI_TRAFFIC_LOG_ENABLED", default=True)
+# Successful inbound calls are written in batches, at most this many seconds after the call (0: each at once) or as
+# soon as OCPI_TRAFFIC_LOG_BATCH wait; refusals, errors and outbound calls are always written at once.
+OCPI_TRAFFIC_LOG_FLUSH_SECONDS = env.float("OCPI_TRAFFIC_LOG_FLUSH_SECONDS", default=1.0)
+OCPI_TRAFFIC_LOG_BATCH = env.int("OCPI_TRAFFIC_LOG_BATCH", default=200)
 # Who answers "who is calling with this token?": the partners app (the core imports no module app).
 OCPI_CREDENTIALS_BACKEND = "roaming.partners.authentication.PartnerCredentialsBackend"
 

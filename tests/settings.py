@@ -7,3 +7,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-5f
 os.environ.setdefault("CREDENTIALS_ENCRYPTION_KEYS", "dGVzdHMtb25seS1mZXJuZXQta2V5LTAxMjM0NTY3ODk=")
 
 from config.settings import *  # noqa: E402, F403
+
+# Tests read the traffic log right after a call: write every entry at once (tests/ocpi/test_traffic_log.py covers
+# the batched writer with its own settings).
+OCPI_TRAFFIC_LOG_FLUSH_SECONDS = 0.0

@@ -2,7 +2,8 @@
 
 For every request under ``/ocpi/``: read or generate X-Request-ID / X-Correlation-ID and routing headers into
 ``request.ocpi``, echo the IDs on the response, and write the traffic log entry with the partner the
-authentication resolved, the OCPI status, the duration and (bounded) bodies.
+authentication resolved, the OCPI status, the duration and (bounded) bodies (a success is written in a batch within
+a second, a refusal at once: ``roaming.ocpi.traffic``).
 
 A body declared larger than ``OCPI_REQUEST_BODY_LIMIT`` bytes is refused here, before anything reads it: HTTP 413
 with the envelope (OCPI 2001).
@@ -76,5 +77,6 @@ class OcpiRequestMiddleware:
             request_headers=request.headers,
             request_body=request_body,
             response_body=getattr(response, "content", b"") if not response.streaming else b"",
+            defer_success=True,
         )
         return response

@@ -101,6 +101,9 @@ class Instance:
                 "OCPI_PUSH_BACKOFF_BASE": "0.5",
                 "OCPI_PUSH_BACKOFF_MAX": "3",
                 "LOG_LEVEL": "INFO",
+                # The tests read the traffic log right after a call: each entry written at once (the benchmarks'
+                # servers keep the production default, bench/loadgen.py).
+                "OCPI_TRAFFIC_LOG_FLUSH_SECONDS": "0",
                 "PYTHONUNBUFFERED": "1",
             }
         )

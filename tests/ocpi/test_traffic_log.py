@@ -1,5 +1,6 @@
 """The OCPI traffic log: inbound calls written by the middleware, pruning, and its admin."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils import timezone
 from roaming.ocpi.admin import TrafficLogAdmin
 from roaming.ocpi.models import TrafficLog
 from roaming.ocpi.tasks import traffic_log_prune_task
-from roaming.ocpi.traffic import cut, ocpi_status_of, redact_headers, traffic_prune, traffic_record
+from roaming.ocpi.traffic import cut, ocpi_status_of, redact_headers, traffic_flush, traffic_prune, traffic_record
 from roaming.partners.models import Partner
 from tests.conftest import auth
 
@@ -108,6 +109,110 @@ def test_a_failing_log_write_never_breaks_the_surrounding_transaction(registered
 
 
 # --- Helpers ------------------------------------------------------------------------------------------------------
+
+
+# --- Batched writes of successful inbound calls ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def batched(settings):
+    """Production's batching, with a writer that never fires on its own: the test flushes."""
+    settings.OCPI_TRAFFIC_LOG_FLUSH_SECONDS = 3600
+    settings.OCPI_TRAFFIC_LOG_BATCH = 10_000
+    traffic_flush()
+    yield settings
+    traffic_flush()
+
+
+def test_a_success_waits_in_the_buffer_a_refusal_is_written_at_once(client, registered_partner, batched):
+    partner, token = registered_partner
+
+    assert client.get("/ocpi/versions", HTTP_X_REQUEST_ID="ok-1", **auth(token)).status_code == 200
+    assert TrafficLog.objects.count() == 0
+    assert client.get("/ocpi/versions", HTTP_X_REQUEST_ID="refused-1", **auth("who-knows")).status_code == 401
+    assert list(TrafficLog.objects.values_list("request_id", flat=True)) == ["refused-1"]
+
+    assert traffic_flush() == 1
+    success = TrafficLog.objects.get(request_id="ok-1")
+    refused = TrafficLog.objects.get(request_id="refused-1")
+    assert (success.partner, success.module) == (partner, "versions")
+    assert (success.http_status, success.ocpi_status) == (200, 1000)
+    assert success.request_headers["Authorization"] == "<redacted>"
+    assert '"status_code":1000' in success.response_body
+    assert success.created_at < refused.created_at  # the time of the call, not of the write
+    assert traffic_flush() == 0
+
+
+@pytest.mark.urls("tests.ocpi.urls")
+def test_an_ocpi_refusal_in_http_200_is_written_at_once(client, registered_partner, batched):
+    _, token = registered_partner
+    client.post("/ocpi/test/validate", '{"id": "LOC1"}', content_type="application/json", **auth(token))
+    entry = TrafficLog.objects.get()
+    assert (entry.http_status, entry.ocpi_status) == (200, 2001)
+
+
+def test_outbound_calls_are_never_buffered(registered_partner, batched):
+    traffic_record(direction=TrafficLog.Direction.OUTBOUND, method="GET", url="http://p/x", http_status=200,
+                   response_body=b'{"status_code": 1000}', defer_success=False)  # fmt: skip
+    assert TrafficLog.objects.get().direction == TrafficLog.Direction.OUTBOUND
+
+
+@pytest.fixture
+def writer_closes_its_connection():
+    """The writer thread closes its connection once idle; wait for it, or the test database cannot be dropped."""
+    from roaming.ocpi import traffic
+
+    yield
+    deadline = time.monotonic() + 10
+    while traffic._buffer.writer_db is not None and traffic._buffer.writer_db.connection is not None:
+        assert time.monotonic() < deadline, "the traffic log writer kept its connection while idle"
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_thread_writes_a_batch_within_the_interval(client, settings, writer_closes_its_connection):
+    from tests.partners.factories import registered_partner_with_token
+
+    partner, token = registered_partner_with_token()
+    settings.OCPI_TRAFFIC_LOG_FLUSH_SECONDS = 0.3
+    settings.OCPI_TRAFFIC_LOG_BATCH = 10_000
+    for n in range(3):
+        assert client.get("/ocpi/versions", HTTP_X_REQUEST_ID=f"bg-{n}", **auth(token)).status_code == 200
+    deadline = time.monotonic() + 10
+    while TrafficLog.objects.count() < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    written = sorted(TrafficLog.objects.values_list("request_id", "partner_id"))
+    assert written == [(f"bg-{n}", partner.pk) for n in range(3)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_batch_is_written_without_waiting_for_the_interval(client, settings, writer_closes_its_connection):
+    from tests.partners.factories import registered_partner_with_token
+
+    _, token = registered_partner_with_token()
+    settings.OCPI_TRAFFIC_LOG_FLUSH_SECONDS = 3600
+    settings.OCPI_TRAFFIC_LOG_BATCH = 4
+    for n in range(4):
+        client.get("/ocpi/versions", HTTP_X_REQUEST_ID=f"full-{n}", **auth(token))
+    deadline = time.monotonic() + 10
+    while TrafficLog.objects.count() < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert TrafficLog.objects.count() == 4
+
+
+def test_a_failing_batch_write_is_reported_and_never_raises(batched, caplog, monkeypatch):
+    from roaming.ocpi import traffic
+
+    traffic_record(direction=TrafficLog.Direction.INBOUND, method="GET", url="http://t/ocpi/versions",
+                   http_status=200, response_body=b'{"status_code": 1000}', defer_success=True)  # fmt: skip
+
+    def broken(entries):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(traffic, "_insert_entries", broken)
+    assert traffic_flush() == 0
+    assert "could not write 1 traffic log entries" in caplog.text
+    assert traffic._buffer.pending() == 0
 
 
 def test_cut_keeps_short_bodies_and_marks_cut_ones(settings):

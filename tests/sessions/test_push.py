@@ -184,7 +184,9 @@ def test_pushes_wait_while_the_emsp_is_down_and_arrive_in_order(
 def test_meter_update_with_its_push_costs_constant_queries(csms, emsp, site, django_assert_max_num_queries):
     csms("post", "sessions", start_body())
     for minute in range(1, 5):  # the first PATCH goes out, the next ones merge into the waiting one
-        with django_assert_max_num_queries(14):
+        # staff token, the session (locked), the merge (or the receivers and the new PATCH), the session's UPDATE,
+        # and the test's savepoint pair
+        with django_assert_max_num_queries(8):
             assert meter(csms, minute, 1000 + minute * 100).status_code == 200
     assert OutboxMessage.objects.filter(method="PATCH").count() == 2
 
@@ -217,3 +219,27 @@ def test_the_live_connection_of_the_emsp_gets_the_session_not_an_unregistered_on
     csms("post", "sessions", start_body())
     assert ChargingSession.objects.get().emsp_partner == live
     assert list(OutboxMessage.objects.values_list("partner_id", flat=True)) == [live.pk]
+
+
+def test_a_meter_update_merges_into_the_waiting_patch_in_one_statement(csms, emsp, site, django_assert_num_queries):
+    csms("post", "sessions", start_body())
+    meter(csms, 20, 5000)  # 07:50Z: the first PATCH, due at once
+    meter(csms, 25, 6000)  # waits for the interval
+    waiting = OutboxMessage.objects.filter(method="PATCH").latest("id")
+    assert "charging_periods" not in waiting.body
+
+    # staff token, the session (locked), the merge, the session's UPDATE (and the test's savepoint pair)
+    with django_assert_num_queries(6):
+        assert meter(csms, 40, 9000).status_code == 200  # 08:10Z: crosses 10:00 local, the first period closes
+    merged = OutboxMessage.objects.get(pk=waiting.pk)
+    assert OutboxMessage.objects.filter(method="PATCH").count() == 2
+    assert merged.body["kwh"] == 8 and merged.body["status"] == "ACTIVE"  # meter_start 1000 Wh
+    assert [p["start_date_time"] for p in merged.body["charging_periods"]] == ["2024-05-06T07:30:00Z"]
+    assert merged.next_attempt_at == waiting.next_attempt_at  # a meter update does not hurry it
+
+    csms("post", "sessions/TX1/stop", {"end_date_time": "2024-05-06T08:30:00Z", "meter_stop": 13000})
+    merged = OutboxMessage.objects.get(pk=waiting.pk)
+    starts = [p["start_date_time"] for p in merged.body["charging_periods"]]
+    assert starts == ["2024-05-06T07:30:00Z", "2024-05-06T08:00:00Z"]  # appended, not replaced
+    assert (merged.body["status"], merged.body["end_date_time"]) == ("COMPLETED", "2024-05-06T08:30:00Z")
+    assert merged.next_attempt_at <= timezone.now()  # a status change sends it at once

@@ -115,9 +115,11 @@ def test_hook_can_restrict_evses_and_a_broken_rule_refuses(client, cpo, settings
     assert authorize(client, token, "CARD1").json()["data"]["allowed"] == "NOT_ALLOWED"
 
 
-def test_authorize_costs_constant_queries(client, cpo, django_assert_max_num_queries):
+def test_authorize_costs_constant_queries(client, cpo, django_assert_num_queries):
     _, token = cpo
     TokenFactory(uid="CARD1")
     authorize(client, token, "CARD1")  # warm caches (partner lookup)
-    with django_assert_max_num_queries(8):
+    # credentials (one statement), the token, the issued authorization; the traffic log line (savepoint, insert,
+    # release: tests write it at once, production in a batch after the answer)
+    with django_assert_num_queries(6):
         assert authorize(client, token, "CARD1", {"location_id": "L"}).status_code == 200

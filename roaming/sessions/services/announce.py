@@ -18,7 +18,7 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from roaming.ocpi.directory import directory
@@ -67,8 +67,49 @@ def _merge(old: dict, new: dict) -> dict:
     return merged
 
 
-def _mergeable(session: ChargingSession, partner_id: int, now: dt.datetime) -> OutboxMessage | None:
-    """The newest message of this session for the partner, if it is a PATCH that is not yet due."""
+def _merge_into_waiting(
+    session: ChargingSession, partner_id: int, body: dict, now: dt.datetime, *, urgent: bool
+) -> bool:
+    """Merge ``body`` into the newest message of this session for the partner if it is a PATCH not yet due (and not
+    yet tried), in one UPDATE: the waiting body is overlaid with the new one and the new closed periods are appended
+    to its ``charging_periods`` (a PATCH appends them, mod_sessions.asciidoc). ``urgent`` makes it due now. Returns
+    whether a message took it.
+
+    The session row is locked by the caller, so no other change of this session runs meanwhile; the worker only
+    touches a message once it is due, and the conditions are re-checked on the row the UPDATE locks."""
+    periods = body.get("charging_periods") or []
+    overlay = {k: v for k, v in body.items() if k != "charging_periods"}
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET body = CASE WHEN %(periods)s::jsonb = '[]'::jsonb "  # noqa: S608
+        "THEN COALESCE(body, '{}'::jsonb) || %(overlay)s::jsonb "
+        "ELSE COALESCE(body, '{}'::jsonb) || %(overlay)s::jsonb || jsonb_build_object('charging_periods', "
+        "COALESCE(body -> 'charging_periods', '[]'::jsonb) || %(periods)s::jsonb) END, "
+        "next_attempt_at = CASE WHEN %(urgent)s THEN %(now)s ELSE next_attempt_at END "
+        f"WHERE id = (SELECT max(id) FROM {table} WHERE partner_id = %(partner)s AND module = %(module)s "
+        "AND object_key = %(key)s) AND status = %(pending)s AND method = 'PATCH' AND attempts = 0 "
+        "AND next_attempt_at > %(margin)s RETURNING id"
+    )
+    params = {
+        "periods": json.dumps(periods),
+        "overlay": json.dumps(overlay),
+        "urgent": urgent,
+        "now": now,
+        "partner": partner_id,
+        "module": MODULE,
+        "key": session.object_key,
+        "pending": OutboxMessage.Status.PENDING,
+        "margin": now + MERGE_MARGIN,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+def _merge_into_waiting_orm(
+    session: ChargingSession, partner_id: int, body: dict, now: dt.datetime, *, urgent: bool
+) -> bool:
+    """``_merge_into_waiting`` off PostgreSQL (SQLite for ``make run``): read, lock and save the waiting message."""
     last = (
         OutboxMessage.objects.select_for_update()
         .filter(partner_id=partner_id, module=MODULE, object_key=session.object_key)
@@ -76,15 +117,19 @@ def _mergeable(session: ChargingSession, partner_id: int, now: dt.datetime) -> O
         .first()
     )
     if (
-        last is not None
-        and last.status == OutboxMessage.Status.PENDING
-        and last.method == "PATCH"
-        and last.attempts == 0
-        and last.next_attempt_at is not None
-        and last.next_attempt_at > now + MERGE_MARGIN
+        last is None
+        or last.status != OutboxMessage.Status.PENDING
+        or last.method != "PATCH"
+        or last.attempts != 0
+        or last.next_attempt_at is None
+        or last.next_attempt_at <= now + MERGE_MARGIN
     ):
-        return last
-    return None
+        return False
+    last.body = _merge(last.body or {}, body)
+    if urgent:
+        last.next_attempt_at = now
+    last.save(update_fields=["body", "next_attempt_at"])
+    return True
 
 
 def session_push_put(*, session: ChargingSession) -> int:
@@ -120,16 +165,14 @@ def session_push_change(*, session: ChargingSession, urgent: bool) -> str:
     body = _patch_body(session, new_periods)
     now = timezone.now()
     session.announced_periods = closed
-    waiting = _mergeable(session, partner_id, now)
-    if waiting is not None:
-        waiting.body = _merge(waiting.body or {}, body)
-        fields = ["body"]
+    if connection.vendor == "postgresql":
+        merged = _merge_into_waiting(session, partner_id, body, now, urgent=urgent)
+    else:
+        merged = _merge_into_waiting_orm(session, partner_id, body, now, urgent=urgent)
+    if merged:
         if urgent:
-            waiting.next_attempt_at = now
             session.next_patch_not_before = now + _interval()
-            fields.append("next_attempt_at")
             transaction.on_commit(lambda: push_schedule(partner_id, MODULE, session.object_key))
-        waiting.save(update_fields=fields)
         return "merged"
     due = now if urgent or session.next_patch_not_before is None else max(now, session.next_patch_not_before)
     push_enqueue(

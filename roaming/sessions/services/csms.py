@@ -17,6 +17,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
@@ -146,6 +147,16 @@ def _emsp_partner_id(cdr_token: dict) -> int | None:
     )
 
 
+def _time_zone(session: ChargingSession) -> str:
+    """The location's time zone (tariff restrictions are local time): read with the locked row (``_locked``), or
+    from the location a new session was built with."""
+    if not session.own_location_id:
+        return "UTC"
+    if hasattr(session, "location_time_zone"):
+        return session.location_time_zone
+    return session.own_location.time_zone
+
+
 def _reprice(session: ChargingSession) -> None:
     state = price_live(
         start=session.start_date_time,
@@ -154,7 +165,7 @@ def _reprice(session: ChargingSession) -> None:
         end=session.end_date_time,
         tariff=session.tariff,
         currency=session.currency,
-        time_zone=session.own_location.time_zone if session.own_location_id else "UTC",
+        time_zone=_time_zone(session),
     )
     session.kwh = state.kwh
     session.charging_periods = state.charging_periods
@@ -165,7 +176,7 @@ def _reprice(session: ChargingSession) -> None:
 def _locked(transaction_id: str) -> ChargingSession:
     session = (
         ChargingSession.objects.select_for_update(of=("self",))
-        .select_related("own_location")
+        .annotate(location_time_zone=F("own_location__time_zone"))  # one column, not the wide Location row
         .filter(csms_transaction_id=transaction_id, source_partner__isnull=True)
         .first()
     )

@@ -29,6 +29,7 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from roaming.core.records import record_create
 from roaming.tokens.choices import AllowedType
 from roaming.tokens.models import IssuedAuthorization, Token
 from roaming.tokens.ocpi.render import token_to_ocpi
@@ -140,7 +141,8 @@ def token_authorize(
         if asked and not evse_uids:
             allowed, info = AllowedType.NOT_ALLOWED, info or "Your plan does not include these chargers."
     reference = uuid.uuid4().hex
-    IssuedAuthorization.objects.create(
+    record_create(
+        IssuedAuthorization,
         authorization_reference=reference,
         token=token,
         allowed=allowed,
