@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, connection, transaction
@@ -9,6 +10,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from roaming.cdrs.choices import ReviewStatus
 from roaming.cdrs.migrations import __path__ as migrations_path
 from roaming.cdrs.models import IMMUTABLE_FIELDS, Cdr
+from roaming.cdrs.ocpi.render import cdr_ocpi_json
 from tests.cdrs.factories import received_cdr
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +67,20 @@ def test_the_trigger_guards_every_immutable_column():
     columns = {Cdr._meta.get_field(name).column for name in IMMUTABLE_FIELDS}
     assert set(trigger.COLUMNS) == columns
     assert migrations_path
+
+
+def test_the_rendered_json_is_written_once_from_the_stored_row(cpo):
+    cdr = received_cdr(cpo[0])
+    stored = Cdr.objects.get(pk=cdr.pk)
+    assert stored.ocpi_json == cdr.ocpi_json == cdr_ocpi_json(stored)
+    assert orjson.loads(stored.ocpi_json)["total_cost"] == {"excl_vat": 4.0, "incl_vat": 4.4}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite (make run) has 0002's guard only")
+def test_database_refuses_to_change_the_rendered_json(cpo):
+    cdr = received_cdr(cpo[0])
+    with pytest.raises(DATABASE_REFUSAL, match="immutable"), transaction.atomic():
+        Cdr.objects.filter(pk=cdr.pk).update(ocpi_json='{"id": "forged"}')
+    with pytest.raises(ValidationError, match="immutable"):
+        cdr.save(update_fields=["ocpi_json"])
+    assert Cdr.objects.get().ocpi_json == cdr.ocpi_json
