@@ -169,6 +169,10 @@ def main() -> None:
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/roaming")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     pair = Pair(database_url, redis_url)
+    for instance in (pair.cpo, pair.emsp):
+        # Our production default (config/settings.py): persistent database connections. The e2e harness opens one
+        # per request (0), which is a test setting, not what a partner's POST meets.
+        instance.extra_env["DATABASE_CONN_MAX_AGE"] = "60"
     pair.start()
     try:
         register(pair.emsp, pair.cpo)

@@ -203,12 +203,14 @@ class Cdr(CdrContent, TimeStampedModel):
             super().save(*args, **kwargs)
             return
         super().save(*args, **kwargs)
-        self._store_ocpi_json()
+        if self.direction == Direction.SENT:
+            self._store_ocpi_json()
 
     def _store_ocpi_json(self) -> None:
-        """Render the stored CDR once (it never changes), from the row as the database holds it (jsonb key order,
+        """Render one of our CDRs once (it never changes), from the row as the database holds it (jsonb key order,
         numeric scale), so the Sender list serves a page without building a dict per CDR. Once set, the database
-        refuses to change it (trigger of migration 0005)."""
+        refuses to change it (trigger of migration 0005). Received CDRs are not served in lists: their POST does
+        not pay for it."""
         from roaming.cdrs.ocpi.render import cdr_ocpi_json  # the renderer imports this module
 
         self.ocpi_json = cdr_ocpi_json(type(self).objects.get(pk=self.pk))

@@ -11,7 +11,7 @@ from roaming.cdrs.choices import ReviewStatus
 from roaming.cdrs.migrations import __path__ as migrations_path
 from roaming.cdrs.models import IMMUTABLE_FIELDS, Cdr
 from roaming.cdrs.ocpi.render import cdr_ocpi_json
-from tests.cdrs.factories import received_cdr
+from tests.cdrs.factories import own_cdr, received_cdr
 
 pytestmark = pytest.mark.django_db
 
@@ -69,16 +69,21 @@ def test_the_trigger_guards_every_immutable_column():
     assert migrations_path
 
 
-def test_the_rendered_json_is_written_once_from_the_stored_row(cpo):
-    cdr = received_cdr(cpo[0])
+def test_our_cdr_is_rendered_once_from_the_stored_row(emsp):
+    cdr = own_cdr("A1")
     stored = Cdr.objects.get(pk=cdr.pk)
     assert stored.ocpi_json == cdr.ocpi_json == cdr_ocpi_json(stored)
     assert orjson.loads(stored.ocpi_json)["total_cost"] == {"excl_vat": 4.0, "incl_vat": 4.4}
 
 
+def test_a_received_cdr_is_not_rendered_at_creation(cpo):
+    """Only our CDRs are served in lists (the Sender); a received one is rendered when its GET asks."""
+    assert Cdr.objects.get(pk=received_cdr(cpo[0]).pk).ocpi_json is None
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite (make run) has 0002's guard only")
-def test_database_refuses_to_change_the_rendered_json(cpo):
-    cdr = received_cdr(cpo[0])
+def test_database_refuses_to_change_the_rendered_json(emsp):
+    cdr = own_cdr("A1")
     with pytest.raises(DATABASE_REFUSAL, match="immutable"), transaction.atomic():
         Cdr.objects.filter(pk=cdr.pk).update(ocpi_json='{"id": "forged"}')
     with pytest.raises(ValidationError, match="immutable"):
