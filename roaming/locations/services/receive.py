@@ -72,10 +72,16 @@ def _latest(data: dict, children: str | None = None) -> datetime:
 # --- locking reads ----------------------------------------------------------------------------------------------
 
 
+#: what a write reads of a locked Location; the rest (its JSON columns, the raw payload) would only be parsed for
+#: nothing: a page of 1,000 held Locations spent more time decoding them than validating the page
+_LOCKED_FIELDS = ("pk", "country_code", "party_id", "location_id", "last_updated", "source_partner_id")
+
+
 def lock_locations(keys: Iterable[Key]) -> dict[Key, Location]:
-    """Lock and return the stored Locations of ``keys`` (the kit's upper-cased keys). Their EVSEs and Connectors
-    are read by ``_held_evses`` once the Locations are locked (children are written under their Location's lock)."""
-    return lock_objects(Location.objects.all(), keys, id_field="location_id")
+    """Lock and return the stored Locations of ``keys`` (the kit's upper-cased keys), with the fields a write reads
+    (other fields load on access). Their EVSEs and Connectors are read by ``_held_evses`` once the Locations are
+    locked (children are written under their Location's lock)."""
+    return lock_objects(Location.objects.only(*_LOCKED_FIELDS), keys, id_field="location_id")
 
 
 def _lock_location(country_code: str, party_id: str, location_id: str) -> Location:
