@@ -118,6 +118,12 @@ class Cdr(CdrContent, TimeStampedModel):
     )
     received_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(null=True, blank=True, help_text="The payload as the CPO sent it")
+    ocpi_json = models.TextField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The CDR object as we render it (OCPI JSON), written once when the CDR is stored",
+    )
 
     # --- ours, writable -----------------------------------------------------------------------------------------
     review_status = models.CharField(
@@ -194,7 +200,21 @@ class Cdr(CdrContent, TimeStampedModel):
             if fields is None or not set(fields) <= self.MUTABLE_FIELDS:
                 raise ValidationError("A stored CDR is immutable: credit it instead of changing it")
             kwargs["update_fields"] = {*fields, "updated_at"}
+            super().save(*args, **kwargs)
+            return
         super().save(*args, **kwargs)
+        if self.direction == Direction.SENT:
+            self._store_ocpi_json()
+
+    def _store_ocpi_json(self) -> None:
+        """Render one of our CDRs once (it never changes), from the row as the database holds it (jsonb key order,
+        numeric scale), so the Sender list serves a page without building a dict per CDR. Once set, the database
+        refuses to change it (trigger of migration 0005). Received CDRs are not served in lists: their POST does
+        not pay for it."""
+        from roaming.cdrs.ocpi.render import cdr_ocpi_json  # the renderer imports this module
+
+        self.ocpi_json = cdr_ocpi_json(type(self).objects.get(pk=self.pk))
+        type(self).objects.filter(pk=self.pk).update(ocpi_json=self.ocpi_json)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("A CDR is never deleted: credit it instead")

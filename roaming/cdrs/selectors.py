@@ -36,6 +36,14 @@ def cdr_list_for_emsp(*, partner_id: int) -> QuerySet[Cdr]:
     return queryset.filter(match)
 
 
+def cdrs_for_render(cdr_ids: list[int]) -> list[Cdr]:
+    """The CDRs of a Sender page, in the order of ``cdr_ids``, with only what ``cdrs_to_ocpi`` reads (the stored
+    JSON). The page is chosen on primary keys first: sorting and skipping ``offset`` rows of ids is cheap, doing it
+    on the JSON rows was most of a 50,000-CDR pull (bench/bench_cdrs.py)."""
+    rows = Cdr.objects.only("pk", "ocpi_json").in_bulk(list(cdr_ids))
+    return [rows[pk] for pk in cdr_ids]
+
+
 def cdr_get_received(*, country_code: str, party_id: str, cdr_id: str) -> Cdr | None:
     """A CDR a CPO posted to us, by its key (the URL we answered the POST with)."""
     return Cdr.objects.filter(

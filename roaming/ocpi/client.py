@@ -18,10 +18,13 @@
 """
 
 import base64
+import contextlib
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -198,6 +201,27 @@ def _session(retries: int, backoff: float) -> requests.Session:
     return session
 
 
+@dataclass
+class Ahead:
+    """A GET sent ahead of being asked for (``OcpiClient.iter_pages``): its URL, headers and running exchange."""
+
+    url: str
+    headers: dict
+    future: Future
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_pid: int | None = None
+
+
+def _ahead_pool() -> ThreadPoolExecutor:
+    """Threads for pages fetched ahead; made again in a forked child (a Celery worker), whose copy has none."""
+    global _pool, _pool_pid
+    if _pool is None or _pool_pid != os.getpid():
+        _pool, _pool_pid = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ocpi-ahead"), os.getpid()
+    return _pool
+
+
 class OcpiClient:
     """Calls one partner with the token it issued us.
 
@@ -248,23 +272,16 @@ class OcpiClient:
         params: dict | None = None,
         to_party: tuple[str, str] | None = None,
         raise_for_status: bool = True,
+        ahead: "Ahead | None" = None,
     ) -> OcpiResult:
         """Send one call, following same-origin redirects; return the unwrapped result or raise
-        ``OcpiClientError``."""
+        ``OcpiClientError``. ``ahead`` is this very call already under way (``_start_ahead``)."""
         method = method.upper()
-        functional = bool(module) and module not in CONFIGURATION_MODULES
-        headers = outbound_headers(
-            correlation_id=self.correlation_id,
-            from_party=self.own_party if functional else None,
-            to_party=(to_party or self.partner_party) if functional else None,
-        )
-        headers["Authorization"] = encode_token(self.token, self.token_encoding)
-        headers["Accept"] = "application/json"
-        body = None
-        if json is not None:
-            body = dumps(to_partner(json, module=module, token_type_field=self.token_type_field))
-            headers["Content-Type"] = "application/json"
-        response = self._send(method, url, module=module, body=body, params=params, headers=headers)
+        if ahead is not None:
+            headers, body = ahead.headers, None
+        else:
+            headers, body = self._prepare(method, module=module, json=json, to_party=to_party)
+        response = self._send(method, url, module=module, body=body, params=params, headers=headers, ahead=ahead)
         for _hop in range(MAX_REDIRECTS):
             location = response.headers.get("Location")
             if not location or not (
@@ -287,27 +304,66 @@ class OcpiClient:
         result.data = from_partner(result.data, module=module, token_type_field=self.token_type_field)
         return result
 
-    def _send(
-        self, method: str, url: str, *, module: str, body: bytes | None, params: dict | None, headers: dict
-    ) -> requests.Response:
-        """One HTTP exchange (retries inside), written to the traffic log."""
+    def _prepare(
+        self, method: str, *, module: str, json: Any = None, to_party: tuple[str, str] | None = None
+    ) -> tuple[dict, bytes | None]:
+        """The headers and body of one call."""
+        functional = bool(module) and module not in CONFIGURATION_MODULES
+        headers = outbound_headers(
+            correlation_id=self.correlation_id,
+            from_party=self.own_party if functional else None,
+            to_party=(to_party or self.partner_party) if functional else None,
+        )
+        headers["Authorization"] = encode_token(self.token, self.token_encoding)
+        headers["Accept"] = "application/json"
+        body = None
+        if json is not None:
+            body = dumps(to_partner(json, module=module, token_type_field=self.token_type_field))
+            headers["Content-Type"] = "application/json"
+        return headers, body
+
+    def _exchange(
+        self, method: str, url: str, *, body: bytes | None, params: dict | None, headers: dict
+    ) -> tuple[requests.Response | None, Exception | None, int]:
+        """The HTTP part of one exchange (retries inside): (response or None, transport failure, milliseconds).
+        Touches no database, so it may run in a thread (``_start_ahead``)."""
         try:
             check_url(url)
         except UnsafeUrl as exc:
             logger.warning("OCPI %s %s refused: %s", method, url, exc)
             raise OcpiClientError(f"{method} {url} refused: {exc}") from exc
         started = time.monotonic()
-        response = None
-        error = ""
-        failure: Exception | None = None
         try:
             response = self.session.request(
                 method, url, data=body, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
             )
         except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            failure = exc
-        duration_ms = int((time.monotonic() - started) * 1000)
+            return None, exc, int((time.monotonic() - started) * 1000)
+        return response, None, int((time.monotonic() - started) * 1000)
+
+    def _start_ahead(self, url: str, *, module: str) -> "Ahead":
+        """Start ``GET url`` in a thread, to be finished (traffic log, envelope) by ``request(..., ahead=...)``."""
+        headers, _ = self._prepare("GET", module=module)
+        future = _ahead_pool().submit(self._exchange, "GET", url, body=None, params=None, headers=headers)
+        return Ahead(url=url, headers=headers, future=future)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        module: str,
+        body: bytes | None,
+        params: dict | None,
+        headers: dict,
+        ahead: "Ahead | None" = None,
+    ) -> requests.Response:
+        """One HTTP exchange (retries inside), written to the traffic log."""
+        if ahead is not None:
+            response, failure, duration_ms = ahead.future.result()
+        else:
+            response, failure, duration_ms = self._exchange(method, url, body=body, params=params, headers=headers)
+        error = f"{type(failure).__name__}: {failure}" if failure is not None else ""
         traffic_record(
             direction=TrafficLog.Direction.OUTBOUND,
             method=method,
@@ -394,23 +450,38 @@ class OcpiClient:
         ``Link: rel="next"`` is followed when it is usable; when it is missing, unparsable, on another origin or
         drops our filters, the next page is asked by offset + limit while ``X-Total-Count`` says more remain.
         Each yielded page carries ``following``, the URL fetched next (what a resumed pull starts from).
+        The next page's request is sent while the caller handles this one (a pull's ingest of a page takes about
+        as long as the partner's answer to the next): only the HTTP exchange runs in a thread, its traffic log
+        entry and envelope are handled here, in order, as if it had been sent when asked for.
         """
         cursor = PageCursor.start(url, params)
         next_url: str | None = cursor.first_url()
-        while next_url:
-            result = self.get(next_url, module=module)
-            items = result.data if isinstance(result.data, list) else ([result.data] if result.data else [])
-            failure = None
-            try:
-                result.following = cursor.advance(
-                    fetched=next_url, received=len(items), link=result.next_url, total=result.total_count
-                )
-            except PagingError as exc:
-                failure = exc
-            yield result  # what was received is handed over before the failure is raised
-            if failure is not None:
-                raise OcpiClientError(str(failure), response=result) from failure
-            next_url = result.following
+        ahead: Ahead | None = None
+        try:
+            while next_url:
+                started, ahead = ahead, None  # handled (and logged) by this call, whatever it raises
+                result = self.get(next_url, module=module, ahead=started)
+                items = result.data if isinstance(result.data, list) else ([result.data] if result.data else [])
+                failure = None
+                try:
+                    result.following = cursor.advance(
+                        fetched=next_url, received=len(items), link=result.next_url, total=result.total_count
+                    )
+                except PagingError as exc:
+                    failure = exc
+                if failure is None and result.following:
+                    ahead = self._start_ahead(result.following, module=module)
+                yield result  # what was received is handed over before the failure is raised
+                if failure is not None:
+                    raise OcpiClientError(str(failure), response=result) from failure
+                next_url = result.following
+        finally:
+            if ahead is not None:
+                # The caller stopped (or failed) while the next page was on its way: log the exchange all the same.
+                with contextlib.suppress(OcpiClientError):
+                    self._send(
+                        "GET", ahead.url, module=module, body=None, params=None, headers=ahead.headers, ahead=ahead
+                    )
 
     def iterate(self, url: str, *, params: dict | None = None, module: str = "") -> Iterator[Any]:
         """Yield every object of a paginated list across all pages."""

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, connection, transaction
@@ -9,7 +10,8 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from roaming.cdrs.choices import ReviewStatus
 from roaming.cdrs.migrations import __path__ as migrations_path
 from roaming.cdrs.models import IMMUTABLE_FIELDS, Cdr
-from tests.cdrs.factories import received_cdr
+from roaming.cdrs.ocpi.render import cdr_ocpi_json
+from tests.cdrs.factories import own_cdr, received_cdr
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +67,25 @@ def test_the_trigger_guards_every_immutable_column():
     columns = {Cdr._meta.get_field(name).column for name in IMMUTABLE_FIELDS}
     assert set(trigger.COLUMNS) == columns
     assert migrations_path
+
+
+def test_our_cdr_is_rendered_once_from_the_stored_row(emsp):
+    cdr = own_cdr("A1")
+    stored = Cdr.objects.get(pk=cdr.pk)
+    assert stored.ocpi_json == cdr.ocpi_json == cdr_ocpi_json(stored)
+    assert orjson.loads(stored.ocpi_json)["total_cost"] == {"excl_vat": 4.0, "incl_vat": 4.4}
+
+
+def test_a_received_cdr_is_not_rendered_at_creation(cpo):
+    """Only our CDRs are served in lists (the Sender); a received one is rendered when its GET asks."""
+    assert Cdr.objects.get(pk=received_cdr(cpo[0]).pk).ocpi_json is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite (make run) has 0002's guard only")
+def test_database_refuses_to_change_the_rendered_json(emsp):
+    cdr = own_cdr("A1")
+    with pytest.raises(DATABASE_REFUSAL, match="immutable"), transaction.atomic():
+        Cdr.objects.filter(pk=cdr.pk).update(ocpi_json='{"id": "forged"}')
+    with pytest.raises(ValidationError, match="immutable"):
+        cdr.save(update_fields=["ocpi_json"])
+    assert Cdr.objects.get().ocpi_json == cdr.ocpi_json

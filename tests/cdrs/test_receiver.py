@@ -5,6 +5,8 @@ import logging
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from roaming.cdrs.choices import EventKind, PriceCheck, QuarantineStatus, ReviewStatus
 from roaming.cdrs.models import Cdr, QuarantinedCdr
@@ -51,6 +53,19 @@ def test_get_stored_cdr_any_case_and_404_for_unknown_or_foreign(client, cpo, ems
     assert unknown.status_code == 404 and unknown.json()["status_code"] == 2000
     _, other_token = emsp
     assert client.get(f"{BASE}/BE/BEC/12345", **auth(other_token)).status_code == 404
+
+
+def test_a_new_cdr_costs_a_constant_small_number_of_queries(client, cpo):
+    """auth token, roles, then in one transaction: savepoint, INSERT CDR, INSERT history, release, quarantine
+    release (UPDATE), then the traffic log: the same for the first CDR and the 21st (bench/bench_cdrs.py)."""
+    _, token = cpo
+    counts = []
+    for i in range(21):
+        with CaptureQueriesContext(connection) as queries:
+            assert post(client, token, cdr_payload(id=f"Q{i}")).status_code == 201
+        counts.append(len(queries))
+    assert counts[1] == counts[20] <= 12
+    assert Cdr.objects.filter(ocpi_json__isnull=True).count() == 21  # received CDRs are not rendered on arrival
 
 
 def test_repeated_identical_post_is_success_storing_nothing(client, cpo, django_assert_max_num_queries):

@@ -1,6 +1,7 @@
 """Partner quirks the outbound client tolerates by itself, each against a stub partner that behaves that way (issue
 10), and the URL safety rules (issue 9: SSRF, no echoed bodies)."""
 
+import time
 from urllib.parse import parse_qs
 
 import pytest
@@ -284,6 +285,57 @@ def test_each_page_tells_the_url_fetched_next(stub_server, client):
         f"{stub_server.url}/ocpi/list?offset=3&limit=3",
         f"{stub_server.url}/ocpi/list?offset=6&limit=3",
         None,
+    ]
+
+
+def test_the_next_page_is_asked_while_the_caller_handles_this_one(stub_server, client):
+    serve_list(stub_server, lambda nxt, q: None)
+    pages = client.iter_pages(f"{stub_server.url}/ocpi/list", params={"limit": 3})
+
+    first = next(pages)
+    deadline = time.monotonic() + 10
+    while len(stub_server.calls("GET", "/ocpi/list")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)  # the caller is busy with the first page: the second is on its way meanwhile
+
+    assert offsets_asked(stub_server) == ["0", "3"]
+    assert [first.data, *(page.data for page in pages)] == [ITEMS[0:3], ITEMS[3:6], ITEMS[6:]]
+    assert offsets_asked(stub_server) == ["0", "3", "6"]
+    # One traffic log entry per page, written in page order by the caller's thread, as when asked one by one.
+    logged = TrafficLog.objects.filter(direction="OUT").order_by("pk")
+    urls = logged.values_list("url", flat=True)
+    assert [parse_qs(url.partition("?")[2]).get("offset", ["0"])[0] for url in urls] == ["0", "3", "6"]
+    assert set(logged.values_list("http_status", flat=True)) == {200}
+
+
+def test_a_page_asked_ahead_is_logged_when_the_caller_stops(stub_server, client):
+    serve_list(stub_server, lambda nxt, q: None)
+    pages = client.iter_pages(f"{stub_server.url}/ocpi/list", params={"limit": 3})
+
+    assert next(pages).data == ITEMS[0:3]
+    pages.close()  # e.g. the ingest of the first page failed
+
+    assert offsets_asked(stub_server) == ["0", "3"]
+    assert TrafficLog.objects.filter(direction="OUT").count() == 2
+
+
+def test_a_failed_page_asked_ahead_fails_when_it_is_reached(stub_server, client):
+    calls = []
+
+    def handle(request):
+        calls.append(request.query)
+        if len(calls) == 1:
+            return 200, envelope([1, 2, 3]), {"X-Total-Count": "7", "X-Limit": "3"}
+        return 503, b"busy", {}
+
+    stub_server.route("GET", "/ocpi/list", handle)
+    pages = client.iter_pages(f"{stub_server.url}/ocpi/list", params={"limit": 3})
+
+    assert next(pages).data == [1, 2, 3]
+    with pytest.raises(OcpiClientError, match="HTTP 503"):
+        next(pages)
+    assert list(TrafficLog.objects.filter(direction="OUT").order_by("pk").values_list("http_status", flat=True)) == [
+        200,
+        503,
     ]
 
 

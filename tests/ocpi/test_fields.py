@@ -18,6 +18,7 @@ from roaming.ocpi.fields import (
     validate_cistring,
     validate_ocpi_string,
 )
+from roaming.ocpi.serializers import OcpiUrlField, _optional
 
 NOON = datetime(2024, 1, 31, 12, 0, 0, tzinfo=UTC)
 
@@ -235,3 +236,45 @@ def test_to_utc_takes_a_datetime_string_or_a_datetime():
     assert to_utc(datetime(2024, 1, 31, 12, 0)) == NOON  # naive: taken as UTC
     with pytest.raises(ValueError, match="RFC 3339"):
         to_utc("yesterday")
+
+
+STRINGS = ["abc", "", "A" * 40, "tab\there", "nul\x00", "lone \ud800", "é", "ÉCOLE", 5, None, True, ["x"], "  ", "ok"]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: OcpiStringField(36),
+        lambda: CiStringField(36),
+        lambda: CiStringField(3, upper=True),
+        lambda: _optional(OcpiStringField, 10),
+        lambda: _optional(CiStringField, 3),
+        lambda: OcpiUrlField(255),
+    ],
+)
+def test_the_string_fields_fast_path_answers_as_drf_does(make):
+    """A plain string skips DRF's generic path (bench/bench_locations.py); every input gets the same value or the
+    same errors as through that path."""
+
+    def outcome(field, value):
+        try:
+            return "ok", field.run_validation(value)
+        except serializers.ValidationError as exc:
+            return "error", exc.detail
+
+    fast, slow = make(), make()
+    slow.__dict__["_fast_ok"] = False  # DRF's path only
+    for value in STRINGS:
+        assert outcome(fast, value) == outcome(slow, value), value
+    assert OcpiStringField(3)._fast and not OcpiUrlField(255)._fast
+
+
+def test_a_field_with_extra_validators_takes_drfs_path():
+    def no_x(value):
+        if "x" in value:
+            raise serializers.ValidationError("no x")
+
+    field = OcpiStringField(10, validators=[no_x])
+    assert not field._fast
+    with pytest.raises(serializers.ValidationError, match="no x"):
+        field.run_validation("box")

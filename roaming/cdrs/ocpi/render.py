@@ -7,8 +7,11 @@ Emit strictly: keys in the spec's order, optional fields left out when empty, Da
 from collections.abc import Mapping
 from decimal import Decimal
 
+import orjson
+
 from roaming.cdrs.models import COSTS, Cdr
 from roaming.ocpi.datetimes import format_datetime
+from roaming.ocpi.renderers import dumps
 from roaming.tariffs.models import Tariff
 from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
 
@@ -72,6 +75,19 @@ def cdr_to_ocpi(cdr: Cdr) -> dict:
         data["home_charging_compensation"] = cdr.home_charging_compensation
     data["last_updated"] = format_datetime(cdr.last_updated)
     return data
+
+
+def cdr_ocpi_json(cdr: Cdr) -> str:
+    """``cdr_to_ocpi`` as the JSON text our OCPI renderer writes: what ``Cdr.ocpi_json`` stores."""
+    return dumps(cdr_to_ocpi(cdr)).decode()
+
+
+def cdrs_to_ocpi(rows: list[Cdr]) -> list:
+    """A page of CDRs for the Sender list: the JSON stored at creation, inserted as is (``orjson.Fragment``), and
+    rows stored without it (written by a bulk insert) rendered from their full row, read in one query."""
+    missing = [row.pk for row in rows if row.ocpi_json is None]
+    full = Cdr.objects.in_bulk(missing) if missing else {}
+    return [cdr_to_ocpi(full[row.pk]) if row.ocpi_json is None else orjson.Fragment(row.ocpi_json) for row in rows]
 
 
 def _tariff_json(tariff: Mapping) -> dict:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.cdrs import selectors, services
-from roaming.cdrs.ocpi.render import cdr_to_ocpi
+from roaming.cdrs.ocpi.render import cdr_to_ocpi, cdrs_to_ocpi
 from roaming.cdrs.ocpi.serializers import validate_cdr
 from roaming.core.exceptions import InvalidInput
 from roaming.ocpi.exceptions import InvalidParameters, flatten_errors
@@ -32,10 +32,11 @@ class CdrSenderListView(OcpiListView):
     ocpi_module = "cdrs"
 
     def get_queryset(self):
-        return selectors.cdr_list_for_emsp(partner_id=self.caller.partner_id)
+        # Paginate primary keys only; the page is then read as its stored JSON (selectors.cdrs_for_render).
+        return selectors.cdr_list_for_emsp(partner_id=self.caller.partner_id).values_list("pk", flat=True)
 
     def serialize(self, items):
-        return [cdr_to_ocpi(cdr) for cdr in items]
+        return cdrs_to_ocpi(selectors.cdrs_for_render(items))
 
 
 class CdrReceiverObjectView(PartnerObjectReceiverView):

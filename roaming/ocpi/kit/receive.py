@@ -15,6 +15,8 @@ serializers: validation is passed in as a callable.
 """
 
 import enum
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from roaming.core.exceptions import InvalidInput
 from roaming.ocpi.renderers import dumps
@@ -197,40 +200,82 @@ def ingest_page(
     return report.as_dict()
 
 
-def upsert_rows(model, rows: list, *, unique_fields: list[str], update_fields: list[str]) -> None:
-    """``bulk_create(rows, update_conflicts=True, ...)`` for large batches, through ``COPY``: the rows are copied
-    into a temporary table and upserted from it with one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, and each
-    row gets its primary key back. Same rows, same database rules (constraints, conflict target) as the Django call;
-    it exists because Django's ``UNNEST`` insert has psycopg quote every array element in Python, which was the
-    larger half of a pull's write time (bench/bench_locations.py). Must run inside a transaction."""
+def _json_text(value):
+    """A JSON column's value as the text PostgreSQL parses (orjson; stdlib json for what orjson refuses, e.g. an
+    integer past 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+@functools.cache
+def _column_plan(model) -> list[tuple[str, str, Callable[[Any], Any] | None, Any]]:
+    """(attname, column, converter or None, default) of each concrete non-pk field of ``model``, in table order. The
+    converters are the part of ``get_db_prep_save`` that COPY needs (JSON as text); ``default`` is what an absent
+    value gets: ``NOW`` for ``auto_now``/``auto_now_add``, else the field's default (called per row if callable)."""
+    plan = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            default = _NOW
+        elif field.has_default():
+            default = field.default
+        else:
+            default = field.get_default()
+        convert = _json_text if isinstance(field, models.JSONField) else None
+        plan.append((field.attname, field.column, convert, default))
+    return plan
+
+
+_NOW = object()
+
+
+def upsert_rows(model, rows: list[dict], *, unique_fields: list[str], update_fields: list[str]) -> list[int]:
+    """Insert or update ``rows`` (dicts keyed by the model's field attnames, e.g. ``location_id`` for a foreign
+    key; an absent field gets its default, ``auto_now`` fields the current time) in one batch; return their primary
+    keys in row order. The batch goes through ``COPY``: the rows are copied into a temporary table and upserted from
+    it with one ``INSERT ... SELECT ... ON CONFLICT (unique_fields) DO UPDATE SET update_fields``, under the same
+    database rules (constraints, conflict target) as ``bulk_create(update_conflicts=True)``. It exists because a
+    pull writes tens of thousands of rows: building model instances and Django's per-field preparation were most
+    of a pull's write time (bench/bench_locations.py). Values must already be valid for their columns (they come
+    from validated data). Must run inside a transaction."""
     if not rows:
-        return
+        return []
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    columns = [f.column for f in fields]
-    conflict = [meta.get_field(name).column for name in unique_fields]
-    updates = [meta.get_field(name).column for name in update_fields]
-    table = connection.ops.quote_name(meta.db_table)
+    plan = _column_plan(model)
+    now = timezone.now()
     quote = connection.ops.quote_name
+    columns = [column for _, column, _, _ in plan]
+    conflict = [meta.get_field(name).column for name in unique_fields]
+    conflict_at = [columns.index(column) for column in conflict]
+    updates = [meta.get_field(name).column for name in update_fields]
+    table = quote(meta.db_table)
     staging = quote(f"kit_upsert_{meta.db_table}")
+    column_list = ", ".join(quote(c) for c in columns)
+    keys = []
     with connection.cursor() as cursor:
-        column_list = ", ".join(quote(c) for c in columns)
         # Same columns and types as the table, no constraints (the table's apply on the INSERT below).
         # Identifiers only, from the model's metadata: nothing a partner sent is interpolated into SQL.
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
             f"SELECT {column_list} FROM {table} WITH NO DATA; TRUNCATE {staging}"
         )
-        keys = []
         with cursor.cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
             for row in rows:
-                values = {}
-                for field in fields:
-                    if field.is_relation and getattr(row, field.attname) is None and field.is_cached(row):
-                        setattr(row, field.attname, getattr(row, field.name).pk)  # parent saved after assignment
-                    values[field.column] = field.get_db_prep_save(field.pre_save(row, True), connection)
-                keys.append(tuple(values[c] for c in conflict))
-                copy.write_row(list(values.values()))
+                values = []
+                for attname, _, convert, default in plan:
+                    value = row.get(attname, default)
+                    if value is _NOW:
+                        value = now
+                    elif value is default and callable(default):
+                        value = default()
+                    if convert is not None and value is not None:
+                        value = convert(value)
+                    values.append(value)
+                keys.append(tuple(values[i] for i in conflict_at))
+                copy.write_row(values)
         assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in updates)
         conflict_list = ", ".join(quote(c) for c in conflict)
         cursor.execute(
@@ -239,6 +284,4 @@ def upsert_rows(model, rows: list, *, unique_fields: list[str], update_fields: l
             f"RETURNING {quote(meta.pk.column)}, {conflict_list}"
         )
         pks = {tuple(found[1:]): found[0] for found in cursor.fetchall()}
-        for row, key in zip(rows, keys, strict=True):
-            row.pk = pks[key]
-            row._state.adding = False
+    return [pks[key] for key in keys]
