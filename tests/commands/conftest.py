@@ -1,0 +1,60 @@
+"""Fixtures of the commands tests: one of our chargers (CPO side) with every command capability, an eMSP partner
+DE/MSP calling us whose ``response_url`` is a real HTTP stub, and the CSMS adapter chosen per test."""
+
+import pytest
+
+from roaming.commands.adapters import csms_adapter
+from tests.partners.factories import registered_partner_with_token
+from tests.sessions.conftest import PrefixRoutes
+from tests.sessions.factories import charger
+from tests.stub_server import envelope
+
+CAPABLE = ["REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE"]
+RESULTS = "/emsp/results"
+
+
+@pytest.fixture(autouse=True)
+def _adapter(settings):
+    """The simulator adapter, answering at once (eager Celery), unless a test sets another one."""
+    settings.OCPI_CLIENT_RETRIES = 0
+    settings.COMMANDS_CSMS_ADAPTER = "roaming.commands.simulator.SimulatorCsmsAdapter"
+    settings.COMMANDS_SIMULATOR_DELAY_SECONDS = 0
+    csms_adapter.cache_clear()
+    yield
+    csms_adapter.cache_clear()
+
+
+@pytest.fixture
+def our_charger(db):
+    """Our connector "1" of EVSE ``EVSE-CP-1`` at location ``LOC-CP-1``, able to start, reserve and unlock."""
+    return charger(internal_id="CP-1", capabilities=CAPABLE)
+
+
+@pytest.fixture
+def emsp(stub_server, db):
+    """eMSP partner DE/MSP calling our CPO; its response_urls (under /emsp/results/) answer 1000.
+    Returns (partner, the token it calls us with, the stub)."""
+    partner, token = registered_partner_with_token(country_code="DE", party_id="MSP", role="EMSP")
+    stub_server.routes = PrefixRoutes()
+    stub_server.route("POST", f"{RESULTS}/*", (200, envelope()))
+    return partner, token, stub_server
+
+
+def response_url(stub, name: str = "1") -> str:
+    return f"{stub.url}{RESULTS}/{name}"
+
+
+def token_object(uid: str = "APP-1", **extra) -> dict:
+    body = {
+        "country_code": "DE",
+        "party_id": "MSP",
+        "uid": uid,
+        "type": "APP_USER",
+        "contract_id": "DE-MSP-C00000001",
+        "issuer": "MSP Mobility",
+        "valid": True,
+        "whitelist": "NEVER",
+        "last_updated": "2024-01-01T00:00:00Z",
+    }
+    body.update(extra)
+    return body
