@@ -35,7 +35,7 @@ def command_wait(*, uid, seconds: float, poll: float = 0.25) -> Command:
 def command_session(*, command: Command) -> ChargingSession | None:
     """The session a command of our eMSP started: the CPO's Session carrying our authorization_reference (the
     spec: "this reference will be provided in the relevant Session"), or the one it stopped or reserved."""
-    if command.charging_session_id_value:
+    if command.charging_session_id:
         return command.charging_session
     if (
         command.role == CommandRole.EMSP

@@ -5,7 +5,7 @@ import pytest
 
 from roaming.commands.adapters import csms_adapter
 from tests.partners.factories import registered_partner_with_token
-from tests.sessions.conftest import PrefixRoutes
+from tests.sessions.conftest import PrefixRoutes, csms  # noqa: F401 - the staff API client fixture
 from tests.sessions.factories import charger
 from tests.stub_server import envelope
 
@@ -58,3 +58,28 @@ def token_object(uid: str = "APP-1", **extra) -> dict:
     }
     body.update(extra)
     return body
+
+
+CPO_COMMANDS = "/cpo/commands"
+
+
+@pytest.fixture
+def cpo_partner(stub_server, db):
+    """CPO partner BE/BEC publishing a commands Receiver on the stub (answers ACCEPTED, timeout 30), with one
+    location LOC-BE (EVSE BE-E1, connector 1) it sent us; our own valid token UID-APP. Returns
+    (partner, the token it calls us with, the stub)."""
+    from tests.locations.factories import ConnectorFactory, EVSEFactory, ReceivedLocationFactory
+    from tests.tokens.factories import TokenFactory
+
+    partner, token = registered_partner_with_token(
+        country_code="BE",
+        party_id="BEC",
+        role="CPO",
+        endpoints=[("commands", "RECEIVER", f"{stub_server.url}{CPO_COMMANDS}")],
+    )
+    location = ReceivedLocationFactory(location_id="LOC-BE", source_partner=partner)
+    ConnectorFactory(evse=EVSEFactory(location=location, uid="BE-E1"), connector_id="1")
+    TokenFactory(uid="UID-APP", type="APP_USER", contract_id="NL-EXA-C12345678-N")
+    stub_server.routes = PrefixRoutes()
+    stub_server.route("POST", f"{CPO_COMMANDS}/*", (200, envelope({"result": "ACCEPTED", "timeout": 30})))
+    return partner, token, stub_server
