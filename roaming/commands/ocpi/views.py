@@ -25,12 +25,15 @@ class CommandReceiverView(OcpiView):
     ocpi_module = "commands"
 
     def post(self, request, command: str):
+        parties = emsp_parties(self.caller)
+        if not parties:
+            raise OcpiError("only a partner with an eMSP role may send commands")
         command_type = command_type_from_url(command)
         data = validate_command(command_type, request.data)
         raw = request.data[0] if isinstance(request.data, list) else request.data
         answer = cpo.command_receive(
             partner_id=self.caller.partner_id,
-            emsp_parties=emsp_parties(self.caller),
+            emsp_parties=parties,
             command_type=command_type,
             data=data,
             raw=raw,

@@ -126,6 +126,11 @@ def _check(partner_id: int, emsp_parties: set, command_type: str, data: dict) ->
     if command_type in (CommandType.START_SESSION, CommandType.RESERVE_NOW, CommandType.UNLOCK_CONNECTOR):
         location = _own_location(data["location_id"])
         fields["location_id"] = location.location_id
+    if command_type in (CommandType.START_SESSION, CommandType.RESERVE_NOW):
+        owner = (data["token"]["country_code"], data["token"]["party_id"])
+        if owner not in emsp_parties:
+            # mod_commands.asciidoc, StartSession/ReserveNow: "using Tokens of other eMSPs is not allowed"
+            raise Refusal(CommandResponseType.REJECTED, f"token: {owner[0]}/{owner[1]} is not one of your eMSP roles")
     if command_type == CommandType.START_SESSION:
         evse = _pick_evse(location, data.get("evse_uid") or "", Capability.REMOTE_START_STOP_CAPABLE, "start remotely")
         connector_id = data.get("connector_id") or ""
