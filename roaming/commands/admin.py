@@ -111,16 +111,14 @@ class RoleFilter(admin.SimpleListFilter):
 class CommandAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
-        "role",
+        "side",
         "type",
         "partner",
         "target",
         "token_uid",
         "response_result",
         "result_display",
-        "status",
-        "response_time",
-        "result_time",
+        "timing",
     ]
     list_filter = [RoleFilter, "type", "status", "response_result", "result", "late_result", "partner"]
     search_fields = ["uid", "token_uid", "contract_id", "session_id", "reservation_id", "location_id", "evse_uid"]
@@ -168,22 +166,31 @@ class CommandAdmin(admin.ModelAdmin):
             return f"session {obj.session_id}"
         if obj.reservation_id and obj.type == CommandType.CANCEL_RESERVATION:
             return f"reservation {obj.reservation_id}"
-        return "/".join(part for part in (obj.location_id, obj.evse_uid, obj.connector_id) if part) or "—"
+        if not obj.location_id:
+            return "—"
+        where = " #".join(part for part in (obj.evse_uid, obj.connector_id) if part)
+        return format_html("{}<br>{}", obj.location_id, where) if where else obj.location_id
 
     @admin.display(description="result", ordering="result")
     def result_display(self, obj) -> str:
         if not obj.result:
-            return "—"
+            return obj.get_status_display() if obj.status != "DONE" else "—"
         late = " (late)" if obj.late_result else ""
         return f"{obj.get_result_display()}{late}"
+
+    @admin.display(description="side", ordering="role")
+    def side(self, obj) -> str:
+        return "sent" if obj.role == "EMSP" else "received"
 
     @admin.display(description="answered in")
     def response_time(self, obj) -> str:
         return _seconds(obj.sent_at, obj.responded_at)
 
-    @admin.display(description="result after")
-    def result_time(self, obj) -> str:
-        return _seconds(obj.sent_at, obj.result_at)
+    @admin.display(description="answer / result after")
+    def timing(self, obj) -> str:
+        if obj.timed_out_at and not obj.result_at:
+            return f"{_seconds(obj.sent_at, obj.responded_at)} / timed out"
+        return f"{_seconds(obj.sent_at, obj.responded_at)} / {_seconds(obj.sent_at, obj.result_at)}"
 
     @admin.display(description="message")
     def response_text(self, obj) -> str:

@@ -7,7 +7,8 @@ After ``COMMANDS_SIMULATOR_DELAY_SECONDS`` the "charger" answers, as an OCPP cha
   through the CSMS session services (so it is priced, PUT to the eMSP, metered at ``COMMANDS_SIMULATOR_POWER_W``
   every ``COMMANDS_SIMULATOR_METER_INTERVAL_SECONDS``, and gets its CDR when stopped);
 * STOP_SESSION: the session stops with the energy metered so far: ACCEPTED;
-* RESERVE_NOW: EVSE_OCCUPIED or ACCEPTED with a session in status RESERVATION;
+* RESERVE_NOW: EVSE_OCCUPIED or ACCEPTED with a session in status RESERVATION (the same ``reservation_id`` again
+  replaces the reservation); a START_SESSION of the same token at that EVSE turns the reservation ACTIVE;
 * CANCEL_RESERVATION: the reservation session becomes INVALID (not billed): ACCEPTED, or UNKNOWN_RESERVATION;
 * UNLOCK_CONNECTOR: ACCEPTED;
 * an EVSE OUTOFORDER or INOPERATIVE: EVSE_INOPERATIVE.
@@ -59,7 +60,33 @@ def _live_at(evse_uid: str) -> bool:
     )
 
 
+def _reserved_for(command: Command) -> ChargingSession | None:
+    """A reservation at the EVSE for the command's token: a START_SESSION there uses it."""
+    return (
+        ChargingSession.objects.filter(
+            source_partner__isnull=True,
+            evse_uid__iexact=command.evse_uid,
+            status=SessionStatus.RESERVATION,
+            token_uid=command.token_uid,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
 def _start(command: Command, request: CsmsCommand, status: str) -> tuple[str, ChargingSession | None]:
+    if status == SessionStatus.RESERVATION:
+        # mod_commands.asciidoc, ReserveNow: the same reservation_id again replaces the reservation.
+        previous = reservation_get(partner_id=command.partner_id, reservation_id=command.reservation_id)
+        if previous is not None and previous.charging_session and previous.pk != command.pk:
+            session = previous.charging_session
+            csms.session_status_from_csms(transaction_id=session.csms_transaction_id, status=SessionStatus.INVALID)
+    else:
+        reserved = _reserved_for(command)
+        if reserved is not None:  # the driver's reservation becomes the session
+            csms.session_status_from_csms(transaction_id=reserved.csms_transaction_id, status=SessionStatus.ACTIVE)
+            reserved.refresh_from_db()
+            return CommandResultType.ACCEPTED, reserved
     if _live_at(command.evse_uid):
         return CommandResultType.EVSE_OCCUPIED, None
     token = request.token or {}

@@ -247,3 +247,32 @@ def test_the_result_is_retried_until_the_emsp_takes_it(post, emsp, our_charger):
     outbox_deliver(message.partner_id, "commands", message.object_key)
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("delivered", 2)
+
+
+def test_a_reservation_used_by_its_driver_becomes_the_session_and_a_repeat_replaces_it(post, emsp, our_charger):
+    _, token, stub = emsp
+    expiry = (timezone.now() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    reserve = {
+        "response_url": response_url(stub, "r1"),
+        "token": token_object(),
+        "expiry_date": expiry,
+        "reservation_id": "RES-9",
+        "location_id": "LOC-CP-1",
+    }
+    post(token, "RESERVE_NOW", reserve)
+    first = ChargingSession.objects.get()
+    post(token, "RESERVE_NOW", {**reserve, "response_url": response_url(stub, "r2")})
+    first.refresh_from_db()
+    second = ChargingSession.objects.exclude(pk=first.pk).get()
+    assert (first.status, second.status) == ("INVALID", "RESERVATION")
+
+    assert envelope_ok(post(token, "START_SESSION", start_body(stub)))["data"]["result"] == "ACCEPTED"
+    second.refresh_from_db()
+    assert second.status == "ACTIVE"
+    assert ChargingSession.objects.count() == 2
+    assert Command.objects.get(type="START_SESSION").charging_session == second
+    # Someone else's token at the now busy EVSE: occupied.
+    post(
+        token, "START_SESSION", start_body(stub, token=token_object(uid="APP-2"), response_url=response_url(stub, "o"))
+    )
+    assert Command.objects.get(token_uid="APP-2").result == "EVSE_OCCUPIED"
