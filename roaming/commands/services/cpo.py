@@ -138,8 +138,9 @@ def _check(partner_id: int, emsp_parties: set, command_type: str, data: dict) ->
             raise InvalidInput(f"required at EVSE {evse.uid} (START_SESSION_CONNECTOR_REQUIRED)", field="connector_id")
         if connector_id:
             connector_id = _connector(evse, connector_id).connector_id
-        elif evse.connectors.count() == 1:
-            connector_id = evse.connectors.get().connector_id
+        else:
+            only = list(evse.connectors.values_list("connector_id", flat=True)[:2])
+            connector_id = only[0] if len(only) == 1 else ""  # several: the charger picks the one plugged in
         fields.update(evse_uid=evse.uid, connector_id=connector_id, **_token_columns(data["token"]))
         fields["authorization_reference"] = data.get("authorization_reference") or ""
     elif command_type == CommandType.RESERVE_NOW:
