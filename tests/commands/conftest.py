@@ -1,9 +1,12 @@
 """Fixtures of the commands tests: one of our chargers (CPO side) with every command capability, an eMSP partner
 DE/MSP calling us whose ``response_url`` is a real HTTP stub, and the CSMS adapter chosen per test."""
 
+import json
+
 import pytest
 
 from roaming.commands.adapters import csms_adapter
+from tests.conftest import auth
 from tests.partners.factories import registered_partner_with_token
 from tests.sessions.conftest import PrefixRoutes, csms  # noqa: F401 - the staff API client fixture
 from tests.sessions.factories import charger
@@ -83,3 +86,16 @@ def cpo_partner(stub_server, db):
     stub_server.routes = PrefixRoutes()
     stub_server.route("POST", f"{CPO_COMMANDS}/*", (200, envelope({"result": "ACCEPTED", "timeout": 30})))
     return partner, token, stub_server
+
+
+@pytest.fixture
+def post(client, django_capture_on_commit_callbacks):
+    """POST a command to our CPO as a partner, running what is queued after commit (the CSMS hand-over, the result
+    push): ``post(token, "START_SESSION", body)``."""
+
+    def send(token, command, body):
+        with django_capture_on_commit_callbacks(execute=True):
+            url = f"/ocpi/2.2.1/cpo/commands/{command}"
+            return client.post(url, json.dumps(body), content_type="application/json", **auth(token))
+
+    return send

@@ -3,7 +3,6 @@ names, the hand-over to the CSMS (the simulator here) and the CommandResult post
 through the outbox."""
 
 import datetime as dt
-import json
 
 import pytest
 from django.utils import timezone
@@ -15,21 +14,10 @@ from roaming.commands.services import cpo
 from roaming.ocpi.models import OutboxMessage
 from roaming.sessions.models import ChargingSession
 from tests.commands.conftest import response_url, token_object
-from tests.conftest import auth
 from tests.ocpi.interface import envelope_ok
+from tests.partners.factories import registered_partner_with_token
 
 URL = "/ocpi/2.2.1/cpo/commands"
-
-
-@pytest.fixture
-def post(client, django_capture_on_commit_callbacks):
-    """POST a command as the partner, running what is queued after commit (the CSMS hand-over, the result push)."""
-
-    def send(token, command, body):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(f"{URL}/{command}", json.dumps(body), content_type="application/json", **auth(token))
-
-    return send
 
 
 def start_body(stub, **extra):
@@ -276,3 +264,36 @@ def test_a_reservation_used_by_its_driver_becomes_the_session_and_a_repeat_repla
         token, "START_SESSION", start_body(stub, token=token_object(uid="APP-2"), response_url=response_url(stub, "o"))
     )
     assert Command.objects.get(token_uid="APP-2").result == "EVSE_OCCUPIED"
+
+
+def test_lenient_input_and_a_reservation_already_over(post, emsp, our_charger):
+    _, token, stub = emsp
+    # A lower-case command and token type, a single object wrapped in a list: read as meant.
+    body = start_body(stub, token=token_object(type="app_user"))
+    data = envelope_ok(post(token, "start_session", [body]))
+    assert data["data"]["result"] == "ACCEPTED"
+    assert Command.objects.get().token_type == "APP_USER"
+    past = {
+        "response_url": response_url(stub, "p"),
+        "token": token_object(),
+        "expiry_date": "2020-01-01T00:00:00Z",
+        "reservation_id": "OLD",
+        "location_id": "LOC-CP-1",
+    }
+    answer = envelope_ok(post(token, "RESERVE_NOW", past))
+    assert (answer["status_code"], answer["status_message"]) == (
+        2001,
+        "expiry_date: the reservation would end before it starts",
+    )
+    assert Command.objects.count() == 1
+
+
+def test_a_token_of_another_emsp_and_a_caller_without_an_emsp_role_are_refused(post, emsp, our_charger):
+    _, token, stub = emsp
+    data = envelope_ok(post(token, "START_SESSION", start_body(stub, token=token_object(party_id="OTH"))))
+    assert (data["status_code"], data["data"]["result"]) == (1000, "REJECTED")
+    assert data["data"]["message"][0]["text"] == "token: DE/OTH is not one of your eMSP roles"
+    _, cpo_token = registered_partner_with_token(country_code="FR", party_id="FRC", role="CPO")
+    data = envelope_ok(post(cpo_token, "START_SESSION", start_body(stub)))
+    assert (data["status_code"], data["status_message"]) == (2000, "only a partner with an eMSP role may send commands")
+    assert ChargingSession.objects.count() == 0
