@@ -179,6 +179,8 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "roaming.sessions.choices.SessionStatus",
         "EvseStatusEnum": "roaming.locations.choices.Status",
         "TokenTypeEnum": "roaming.tokens.choices.TokenType",
+        "CommandResultEnum": "roaming.commands.choices.CommandResultType",
+        "CommandResponseEnum": "roaming.commands.choices.CommandResponseType",
     },
 }
 

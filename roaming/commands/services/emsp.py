@@ -110,9 +110,9 @@ def command_send(
     partner = _partner(partner_id, params.get("cpo_country_code", ""), params.get("cpo_party_id", ""))
     if (partner_id or params.get("cpo_country_code")) and partner is None:
         raise InvalidInput("no such CPO partner", field="cpo_party_id" if not partner_id else "partner")
-    token_value = response_token = secrets.token_urlsafe(24)
+    response_token = secrets.token_urlsafe(24)
     fields: dict = {}
-    body: dict = {"response_url": _response_url(command_type, token_value)}
+    body: dict = {"response_url": _response_url(command_type, response_token)}
     if command_type in (CommandType.START_SESSION, CommandType.RESERVE_NOW, CommandType.UNLOCK_CONNECTOR):
         partner, _location = _cpo_of_location(params["location_id"], partner)
         fields.update(
