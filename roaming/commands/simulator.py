@@ -8,7 +8,8 @@ After ``COMMANDS_SIMULATOR_DELAY_SECONDS`` the "charger" answers, as an OCPP cha
   every ``COMMANDS_SIMULATOR_METER_INTERVAL_SECONDS``, and gets its CDR when stopped);
 * STOP_SESSION: the session stops with the energy metered so far: ACCEPTED;
 * RESERVE_NOW: EVSE_OCCUPIED or ACCEPTED with a session in status RESERVATION (the same ``reservation_id`` again
-  replaces the reservation); a START_SESSION of the same token at that EVSE turns the reservation ACTIVE;
+  replaces the reservation; unused at ``expiry_date``, it becomes INVALID); a START_SESSION of the same token at
+  that EVSE turns the reservation ACTIVE;
 * CANCEL_RESERVATION: the reservation session becomes INVALID (not billed): ACCEPTED, or UNKNOWN_RESERVATION;
 * UNLOCK_CONNECTOR: ACCEPTED;
 * an EVSE OUTOFORDER or INOPERATIVE: EVSE_INOPERATIVE.
@@ -26,6 +27,7 @@ from roaming.commands.adapters import CsmsCommand
 from roaming.commands.choices import CommandResultType, CommandType
 from roaming.commands.models import Command
 from roaming.commands.services.cpo import command_result_from_csms, csms_command, reservation_get
+from roaming.ocpi.datetimes import parse_datetime
 from roaming.ocpi.queueing import publish
 from roaming.sessions.choices import FINAL_STATUSES, SessionStatus
 from roaming.sessions.models import ChargingSession
@@ -163,7 +165,30 @@ def simulate(*, command_id: int) -> str:
     command_result_from_csms(command_uid=command.uid, result=result, session=session)
     if command.type == CommandType.START_SESSION and session is not None:
         _schedule_meter(session.csms_transaction_id)
+    if command.type == CommandType.RESERVE_NOW and session is not None:
+        _schedule_expiry(command)
     return result
+
+
+def _schedule_expiry(command: Command) -> None:
+    from roaming.commands.tasks import command_simulate_expiry_task
+
+    if command_simulate_expiry_task.app.conf.task_always_eager:
+        return  # in-process mode would expire it at once; the beat-less demo keeps the reservation
+    delay = max(0.0, (parse_datetime(command.request["expiry_date"]) - timezone.now()).total_seconds())
+    publish(command_simulate_expiry_task, (command.pk,), countdown=delay)
+
+
+def reservation_expire(*, command_id: int) -> str:
+    """The charger ends a reservation nobody used by its ``expiry_date``: the session becomes INVALID."""
+    command = Command.objects.select_related("charging_session").filter(pk=command_id).first()
+    session = command.charging_session if command else None
+    if session is None or session.status != SessionStatus.RESERVATION:
+        return "nothing to do"
+    if parse_datetime(command.request["expiry_date"]) > timezone.now():
+        return "not yet"
+    csms.session_status_from_csms(transaction_id=session.csms_transaction_id, status=SessionStatus.INVALID)
+    return "expired"
 
 
 def _schedule_meter(transaction_id: str) -> None:

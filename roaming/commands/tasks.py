@@ -39,3 +39,11 @@ def command_simulate_meter_task(transaction_id: str) -> str:
     from roaming.commands.simulator import meter_tick
 
     return meter_tick(transaction_id=transaction_id)
+
+
+@shared_task(name="commands.simulate_expiry", ignore_result=True)
+def command_simulate_expiry_task(command_id: int) -> str:
+    """The simulator's charger ending a reservation nobody used by its expiry date."""
+    from roaming.commands.simulator import reservation_expire
+
+    return reservation_expire(command_id=command_id)

@@ -73,3 +73,22 @@ def test_the_simulated_meter_counts_energy_at_the_configured_power(post, emsp, o
     assert session.meter_readings[-1][1] == 7400  # one hour at 7.4 kW from meter_start 0
     ChargingSession.objects.filter(pk=session.pk).update(status="COMPLETED")
     assert simulator.meter_tick(transaction_id=session.csms_transaction_id) == "stopped"
+
+
+def test_an_unused_reservation_ends_at_its_expiry(post, emsp, our_charger, monkeypatch):
+    _, token, stub = emsp
+    expiry = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=30)
+    body = {
+        "response_url": f"{stub.url}/emsp/results/r",
+        "token": {**start_body(stub)["token"]},
+        "expiry_date": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "reservation_id": "R-EXP",
+        "location_id": "LOC-CP-1",
+    }
+    post(token, "RESERVE_NOW", body)
+    command = Command.objects.get()
+    assert simulator.reservation_expire(command_id=command.pk) == "not yet"
+    monkeypatch.setattr(simulator.timezone, "now", lambda: expiry + dt.timedelta(seconds=1))
+    assert simulator.reservation_expire(command_id=command.pk) == "expired"
+    assert ChargingSession.objects.get().status == "INVALID"
+    assert simulator.reservation_expire(command_id=command.pk) == "nothing to do"
