@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from roaming.commands import selectors
 from roaming.commands.choices import CommandType
 from roaming.commands.models import Command
 from roaming.commands.services import cpo, emsp
@@ -125,7 +126,12 @@ class CommandAdmin(admin.ModelAdmin):
     list_select_related = ["partner"]
     date_hierarchy = "created_at"
     actions = ["cancel_reservation"]
-    readonly_fields = [f.name for f in Command._meta.fields] + ["response_text", "result_text", "response_time"]
+    readonly_fields = [f.name for f in Command._meta.fields] + [
+        "response_text",
+        "result_text",
+        "response_time",
+        "session_link",
+    ]
     fieldsets = [
         (None, {"fields": ["uid", "role", "type", "partner", "status", "requested_by"]}),
         (
@@ -141,7 +147,7 @@ class CommandAdmin(admin.ModelAdmin):
                     "token_type",
                     "contract_id",
                     "authorization_reference",
-                    "charging_session",
+                    "session_link",
                 ]
             },
         ),
@@ -191,6 +197,16 @@ class CommandAdmin(admin.ModelAdmin):
         if obj.timed_out_at and not obj.result_at:
             return f"{_seconds(obj.sent_at, obj.responded_at)} / timed out"
         return f"{_seconds(obj.sent_at, obj.responded_at)} / {_seconds(obj.sent_at, obj.result_at)}"
+
+    @admin.display(description="charging session")
+    def session_link(self, obj) -> str:
+        """The session the command started, stopped or reserved (on our eMSP side: the CPO's Session carrying the
+        authorization_reference we sent)."""
+        session = selectors.command_session(command=obj)
+        if session is None:
+            return "—"
+        url = reverse("admin:charging_sessions_chargingsession_change", args=[session.pk])
+        return format_html('<a href="{}">{} ({})</a>', url, session.session_id, session.get_status_display())
 
     @admin.display(description="message")
     def response_text(self, obj) -> str:

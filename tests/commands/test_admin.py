@@ -11,6 +11,7 @@ from roaming.commands.admin import CommandAdmin
 from roaming.commands.models import Command
 from roaming.locations.models import Connector
 from tests.commands.conftest import response_url, token_object
+from tests.commands.test_receiver import start_body
 from tests.conftest import auth
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,15 @@ def test_display_methods():
     command.result, command.late_result, command.status = "ACCEPTED", True, "DONE"
     assert admin.result_display(command) == "Accepted by the charger (late)"
     assert admin.target(Command(session_id="S-9")) == "session S-9"
+
+
+def test_the_detail_page_links_the_session_a_command_started(client, admin_user, post, emsp, our_charger):
+    _, token, stub = emsp
+    post(token, "START_SESSION", start_body(stub))
+    command = Command.objects.get()
+    client.force_login(admin_user)
+    page = client.get(f"/admin/commands/command/{command.pk}/change/").content.decode()
+    session = command.charging_session
+    assert (
+        f'<a href="/admin/charging_sessions/chargingsession/{session.pk}/change/">{session.session_id} (Active' in page
+    )
