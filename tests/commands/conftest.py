@@ -1,6 +1,7 @@
 """Fixtures of the commands tests: one of our chargers (CPO side) with every command capability, an eMSP partner
 DE/MSP calling us whose ``response_url`` is a real HTTP stub, and the CSMS adapter chosen per test."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -45,6 +46,20 @@ def emsp(stub_server, db):
 
 def response_url(stub, name: str = "1") -> str:
     return f"{stub.url}{RESULTS}/{name}"
+
+
+def reserve_body(stub, name: str = "r1", reservation_id: str = "RES-1", minutes: int = 60) -> dict:
+    """A ReserveNow for LOC-CP-1 ending ``minutes`` from now, its result going to ``response_url(stub, name)``."""
+    from django.utils import timezone
+
+    expiry = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=minutes)
+    return {
+        "response_url": response_url(stub, name),
+        "token": token_object(),
+        "expiry_date": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "reservation_id": reservation_id,
+        "location_id": "LOC-CP-1",
+    }
 
 
 def token_object(uid: str = "APP-1", **extra) -> dict:

@@ -1,7 +1,6 @@
 """Commands admin: permissions on sending, the CPO's reservation cancellation action, display methods."""
 
 import datetime as dt
-import json
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -10,9 +9,8 @@ from django.utils import timezone
 from roaming.commands.admin import CommandAdmin
 from roaming.commands.models import Command
 from roaming.locations.models import Connector
-from tests.commands.conftest import response_url, token_object
+from tests.commands.conftest import reserve_body
 from tests.commands.test_receiver import start_body
-from tests.conftest import auth
 
 pytestmark = pytest.mark.django_db
 
@@ -44,21 +42,10 @@ def test_a_domain_refusal_is_shown_on_the_form(client, admin_user, cpo_partner):
 
 
 def test_the_cpo_cancels_a_reservation_from_the_admin(
-    client, admin_user, emsp, our_charger, django_capture_on_commit_callbacks
+    client, admin_user, post, emsp, our_charger, django_capture_on_commit_callbacks
 ):
     _, token, stub = emsp
-    expiry = (timezone.now() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body = {
-        "response_url": response_url(stub, "r1"),
-        "token": token_object(),
-        "expiry_date": expiry,
-        "reservation_id": "RES-1",
-        "location_id": "LOC-CP-1",
-    }
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            "/ocpi/2.2.1/cpo/commands/RESERVE_NOW", json.dumps(body), content_type="application/json", **auth(token)
-        )
+    post(token, "RESERVE_NOW", reserve_body(stub))
     command = Command.objects.get()
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):

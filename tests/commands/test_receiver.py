@@ -13,7 +13,7 @@ from roaming.commands.models import Command
 from roaming.commands.services import cpo
 from roaming.ocpi.models import OutboxMessage
 from roaming.sessions.models import ChargingSession
-from tests.commands.conftest import response_url, token_object
+from tests.commands.conftest import reserve_body, response_url, token_object
 from tests.ocpi.interface import envelope_ok
 from tests.partners.factories import registered_partner_with_token
 
@@ -162,14 +162,7 @@ def test_reservation_then_cancellation_by_the_emsp_and_by_the_cpo(
     post, emsp, our_charger, django_capture_on_commit_callbacks
 ):
     _, token, stub = emsp
-    expiry = (timezone.now() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    reserve = {
-        "response_url": response_url(stub, "r1"),
-        "token": token_object(),
-        "expiry_date": expiry,
-        "reservation_id": "RES-1",
-        "location_id": "LOC-CP-1",
-    }
+    reserve = reserve_body(stub)
     assert envelope_ok(post(token, "RESERVE_NOW", reserve))["data"]["result"] == "ACCEPTED"
     session = ChargingSession.objects.get()
     assert session.status == "RESERVATION"
@@ -239,14 +232,7 @@ def test_the_result_is_retried_until_the_emsp_takes_it(post, emsp, our_charger):
 
 def test_a_reservation_used_by_its_driver_becomes_the_session_and_a_repeat_replaces_it(post, emsp, our_charger):
     _, token, stub = emsp
-    expiry = (timezone.now() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    reserve = {
-        "response_url": response_url(stub, "r1"),
-        "token": token_object(),
-        "expiry_date": expiry,
-        "reservation_id": "RES-9",
-        "location_id": "LOC-CP-1",
-    }
+    reserve = reserve_body(stub, reservation_id="RES-9")
     post(token, "RESERVE_NOW", reserve)
     first = ChargingSession.objects.get()
     post(token, "RESERVE_NOW", {**reserve, "response_url": response_url(stub, "r2")})

@@ -11,7 +11,9 @@ from roaming.commands.adapters import CsmsUnreachable
 from roaming.commands.models import Command
 from roaming.commands.services import cpo
 from roaming.commands.tasks import command_expire_task
+from roaming.ocpi.datetimes import parse_datetime
 from roaming.sessions.models import ChargingSession
+from tests.commands.conftest import reserve_body
 from tests.commands.test_receiver import start_body
 
 
@@ -77,15 +79,9 @@ def test_the_simulated_meter_counts_energy_at_the_configured_power(post, emsp, o
 
 def test_an_unused_reservation_ends_at_its_expiry(post, emsp, our_charger, monkeypatch):
     _, token, stub = emsp
-    expiry = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=30)
-    body = {
-        "response_url": f"{stub.url}/emsp/results/r",
-        "token": {**start_body(stub)["token"]},
-        "expiry_date": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "reservation_id": "R-EXP",
-        "location_id": "LOC-CP-1",
-    }
+    body = reserve_body(stub, reservation_id="R-EXP", minutes=30)
     post(token, "RESERVE_NOW", body)
+    expiry = parse_datetime(body["expiry_date"])
     command = Command.objects.get()
     assert simulator.reservation_expire(command_id=command.pk) == "not yet"
     monkeypatch.setattr(simulator.timezone, "now", lambda: expiry + dt.timedelta(seconds=1))

@@ -87,6 +87,14 @@ def _authorized_token(*, uid: str, type: str, partner: Partner, location_id: str
     return token, decision.authorization_reference
 
 
+#: what a command about an existing session or reservation copies from it
+COPIED = ("location_id", "evse_uid", "token_uid", "token_type", "contract_id")
+
+
+def _copied(source, *extra: str) -> dict:
+    return {name: getattr(source, name) for name in (*COPIED, *extra)}
+
+
 def _response_url(command_type: str, response_token: str) -> str:
     base = registry.endpoint_url("2.2.1", MODULE, InterfaceRole.SENDER)
     if base is None:
@@ -156,16 +164,7 @@ def command_send(
         if session is None:
             raise InvalidInput(f"no session '{params['session_id']}' of our drivers", field="session_id")
         partner = session.source_partner
-        fields.update(
-            charging_session=session,
-            session_id=session.session_id,
-            location_id=session.location_id,
-            evse_uid=session.evse_uid,
-            connector_id=session.connector_id,
-            token_uid=session.token_uid,
-            token_type=session.token_type,
-            contract_id=session.contract_id,
-        )
+        fields.update(_copied(session, "connector_id"), charging_session=session, session_id=session.session_id)
         body["session_id"] = session.session_id
     elif command_type == CommandType.CANCEL_RESERVATION:
         reserved = Command.objects.filter(
@@ -177,14 +176,7 @@ def command_send(
         if reservation is None:
             raise InvalidInput(f"no reservation '{params['reservation_id']}' made here", field="reservation_id")
         partner = reservation.partner
-        fields.update(
-            reservation_id=reservation.reservation_id,
-            location_id=reservation.location_id,
-            evse_uid=reservation.evse_uid,
-            token_uid=reservation.token_uid,
-            token_type=reservation.token_type,
-            contract_id=reservation.contract_id,
-        )
+        fields.update(_copied(reservation, "reservation_id"))
         body["reservation_id"] = reservation.reservation_id
     endpoint = directory().endpoint_url(partner.pk, MODULE, InterfaceRole.RECEIVER)
     if not endpoint:
