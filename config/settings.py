@@ -201,6 +201,8 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "roaming.sessions.choices.SessionStatus",
         "EvseStatusEnum": "roaming.locations.choices.Status",
         "TokenTypeEnum": "roaming.tokens.choices.TokenType",
+        "CommandResultEnum": "roaming.commands.choices.CommandResultType",
+        "CommandResponseEnum": "roaming.commands.choices.CommandResponseType",
     },
 }
 
@@ -308,6 +310,26 @@ OCPI_SYNC_RUN_RETENTION_DAYS = env.int("OCPI_SYNC_RUN_RETENTION_DAYS", default=9
 OCPI_PULL_CLOCK_SKEW_SECONDS = env.int("OCPI_PULL_CLOCK_SKEW_SECONDS", default=120)
 # A partner's credentials PUT: its previous token C stays valid this long, or until it first uses the new one.
 OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS = env.int("OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS", default=300)
+
+# --- Commands (roaming.commands) ------------------------------------------------------------------------------
+# Our CPO: the timeout announced in each CommandResponse; the CSMS not answering by then means a TIMEOUT result.
+COMMANDS_TIMEOUT_SECONDS = env.int("COMMANDS_TIMEOUT_SECONDS", default=60)
+# Our eMSP: a result later than the CPO's announced timeout plus this grace marks the command TIMEOUT.
+COMMANDS_RESULT_GRACE_SECONDS = env.int("COMMANDS_RESULT_GRACE_SECONDS", default=10)
+# Who hands received commands to our CSMS (roaming.commands.adapters documents the interface).
+COMMANDS_CSMS_ADAPTER = env.str("COMMANDS_CSMS_ADAPTER", default="roaming.commands.adapters.WebhookCsmsAdapter")
+# The webhook adapter: where it POSTs, the shared secret signing each call (HMAC-SHA256), its HTTP timeout.
+COMMANDS_CSMS_WEBHOOK_URL = env.str("COMMANDS_CSMS_WEBHOOK_URL", default="")
+COMMANDS_CSMS_WEBHOOK_SECRET = env.str("COMMANDS_CSMS_WEBHOOK_SECRET", default="")
+COMMANDS_CSMS_WEBHOOK_TIMEOUT = env.float("COMMANDS_CSMS_WEBHOOK_TIMEOUT", default=10.0)
+# The simulator adapter (demos, tests): answer delay, charging power, meter interval, chargers (CSMS ids) it plays
+# as offline (they never answer).
+COMMANDS_SIMULATOR_DELAY_SECONDS = env.float("COMMANDS_SIMULATOR_DELAY_SECONDS", default=1.0)
+COMMANDS_SIMULATOR_POWER_W = env.int("COMMANDS_SIMULATOR_POWER_W", default=11000)
+COMMANDS_SIMULATOR_METER_INTERVAL_SECONDS = env.int("COMMANDS_SIMULATOR_METER_INTERVAL_SECONDS", default=60)
+COMMANDS_SIMULATOR_OFFLINE_CHARGERS = env.list("COMMANDS_SIMULATOR_OFFLINE_CHARGERS", default=[])
+# Internal API: the longest ``?wait=`` a caller may ask for (seconds).
+COMMANDS_API_MAX_WAIT_SECONDS = env.int("COMMANDS_API_MAX_WAIT_SECONDS", default=30)
 
 # --- Tokens (roaming.tokens) ----------------------------------------------------------------------------------
 # How long our CPO side waits for an eMSP's real-time authorization before falling back (ALLOWED_OFFLINE: cache).

@@ -24,5 +24,6 @@ urlpatterns = [
     path("api/v1/", include("roaming.locations.api.urls")),
     path("api/v1/", include("roaming.tokens.api.urls")),
     path("api/v1/", include("roaming.sessions.api.urls")),
+    path("api/v1/", include("roaming.commands.api.urls")),
     path("", include("roaming.ocpi.urls")),
 ]

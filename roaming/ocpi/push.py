@@ -19,7 +19,10 @@ delivers them in order per object, and a periodic task re-queues whatever is due
 * a suspended partner's messages wait; an unregistered partner's are cancelled;
 * a message may go to chosen partners only (``partner_ids``: a CDR is POSTed to the eMSP it concerns,
   mod_cdrs.asciidoc "Push model"); a module may listen to confirmed deliveries (``register_delivery_listener``), e.g.
-  to keep the ``Location`` header a CDR POST is answered with.
+  to keep the ``Location`` header a CDR POST is answered with;
+* a message may go to an absolute URL the partner gave us (``push_enqueue_to_url``: a CommandResult to the eMSP's
+  ``response_url``, mod_commands.asciidoc), with the same retries; a module whose pushes go to the partner's SENDER
+  interface says so (``register_push_interface``) so routing headers name the right roles.
 """
 
 import logging
@@ -54,6 +57,20 @@ def register_delivery_listener(module: str, listener: Callable) -> None:
     confirmed delivery of ``module``, in the worker, after the message is marked delivered."""
     if listener not in _delivery_listeners.setdefault(module, []):
         _delivery_listeners[module].append(listener)
+
+
+#: module -> the partner interface its messages are addressed to, when not the RECEIVER (commands: SENDER)
+_push_interfaces: dict[str, str] = {}
+
+
+def register_push_interface(module: str, interface: str) -> None:
+    """Messages of ``module`` go to the partner's ``interface`` (mod_commands.asciidoc: our CPO posts CommandResults
+    to the eMSP's Sender interface) rather than its RECEIVER."""
+    _push_interfaces[module] = interface
+
+
+def _is_absolute(path: str) -> bool:
+    return path.startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,35 @@ def push_enqueue_many(
     keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
     transaction.on_commit(lambda: _schedule(module, keys, at=now))
     return len(messages)
+
+
+def push_enqueue_to_url(
+    *,
+    partner_id: int,
+    module: str,
+    object_key: str,
+    url: str,
+    body: dict | None,
+    method: str = "POST",
+    version: str = "2.2.1",
+) -> int:
+    """Write one outbox message to one partner at an absolute ``url`` it gave us (no fan-out, no endpoint lookup)
+    and schedule its delivery after commit. Call it inside the transaction that records what the message says."""
+    if not _is_absolute(url):
+        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+    now = timezone.now()
+    OutboxMessage.objects.create(
+        partner_id=partner_id,
+        version=version,
+        module=module,
+        object_key=object_key,
+        method=method.upper(),
+        path=url,
+        body=body,
+        next_attempt_at=now,
+    )
+    transaction.on_commit(lambda: _schedule(module, [(partner_id, object_key)], at=now))
+    return 1
 
 
 #: above this many objects in one change, deliveries are scheduled in batches (one broker message per batch):
@@ -247,10 +293,9 @@ def _deliver_loop(partner_id: int, module: str, object_key: str) -> str:
     if state != "active":
         return "partner paused"
     # Read once per loop: one object's messages share a partner, its endpoint and its client.
-    base = directory().endpoint_url(partner_id, module, InterfaceRole.RECEIVER)
-    client = (
-        directory().client(partner_id, module=module, interface=InterfaceRole.RECEIVER, retries=0) if base else None
-    )
+    interface = _push_interfaces.get(module, InterfaceRole.RECEIVER)
+    base = directory().endpoint_url(partner_id, module, interface)
+    client = directory().client(partner_id, module=module, interface=interface, retries=0)
     delivered = 0
     while True:
         messages = list(pending.order_by("id"))
@@ -296,12 +341,14 @@ def _send(message: OutboxMessage, base: str | None, client) -> bool:
     now = timezone.now()
     message.attempts += 1
     message.last_attempt_at = now
-    if not base:
+    absolute = _is_absolute(message.path)
+    if not base and not absolute:
         message.status = OutboxMessage.Status.FAILED
         message.last_error = f"the partner no longer publishes a {message.module} RECEIVER endpoint"
         message.save()
         return True
-    url = join_url(base, message.path) if message.path else base  # a POST to the collection itself (CDRs)
+    # An absolute path is a URL the partner gave us (a commands response_url); an empty one, the collection (CDRs).
+    url = message.path if absolute else (join_url(base, message.path) if message.path else base)
     try:
         result = client.request(message.method, url, json=message.body, module=message.module)
     except OcpiClientError as exc:

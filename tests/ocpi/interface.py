@@ -310,3 +310,102 @@ class ReceiverInterface:
                 assert self.stored() == before, answer
 
         run()
+
+
+class ActionInterface:
+    """The suite for endpoints that take a POST and act, rather than store a partner's object (a command, the
+    result posted to a command's ``response_url``). Not collected itself (no ``Test``).
+
+    A module declares ``caller_role`` (the role a legitimate caller holds), ``targets(stub)`` (the (path, valid
+    body) pairs, paths absolute), ``stored()`` (what a refused call must leave unchanged) and may extend
+    ``prepare(caller)``. It gets: 401 without or with a wrong token, token A refused, an envelope on every answer,
+    a method other than POST refused with an envelope, a body that is not an object or misses a required member
+    answered 2001 naming the member and changing nothing, a caller without the role refused, and the fuzz.
+    """
+
+    caller_role: str = "EMSP"
+    fuzz_examples: int = 150
+    #: members of the valid bodies that may be left out
+    optional_members: tuple[str, ...] = ()
+
+    def targets(self, caller) -> list[tuple[str, dict]]:
+        raise NotImplementedError
+
+    def stored(self) -> list:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def caller(self, db):
+        return registered_partner_with_token(country_code="BE", party_id="BEC", role=self.caller_role)
+
+    def post(self, client, path: str, body=None, *, token: str | None, raw: str | None = None):
+        kwargs = auth(token) if token else {}
+        kwargs.update(data=raw if raw is not None else dumps(body if body is not None else {}))
+        return client.post(path, content_type="application/json", **kwargs)
+
+    def test_401_without_or_with_a_wrong_token(self, client, caller):
+        for path, body in self.targets(caller):
+            for token in (None, "not-a-token"):
+                response = self.post(client, path, body, token=token)
+                assert response.status_code == 401
+                assert envelope_ok(response)["status_code"] == 2000
+
+    def test_token_a_is_refused(self, client, caller):
+        from roaming.partners.services import partner_invite
+
+        _, token_a = partner_invite(name="Invited")
+        for path, body in self.targets(caller):
+            response = self.post(client, path, body, token=token_a)
+            assert response.status_code == 401
+            envelope_ok(response)
+
+    def test_other_methods_get_an_envelope(self, client, caller):
+        _, token = caller
+        for path, _ in self.targets(caller):
+            for method in ("get", "put", "patch", "delete"):
+                response = getattr(client, method)(path, **auth(token))
+                assert response.status_code == 405
+                assert envelope_ok(response)["status_code"] == 2000
+
+    def test_a_body_that_is_no_object_or_misses_a_member_is_2001_and_changes_nothing(self, client, caller):
+        _, token = caller
+        for path, body in self.targets(caller):
+            before = self.stored()
+            for bad in ([], "text", 42):
+                answer = envelope_ok(self.post(client, path, bad, token=token))
+                assert answer["status_code"] == 2001, answer
+            for member in (m for m in body if m not in self.optional_members):
+                answer = envelope_ok(
+                    self.post(client, path, {k: v for k, v in body.items() if k != member}, token=token)
+                )
+                assert answer["status_code"] == 2001, (member, answer)
+                assert answer["status_message"].startswith(f"{member}: "), answer
+            not_json = self.post(client, path, token=token, raw="{not json")
+            assert (not_json.status_code, envelope_ok(not_json)["status_code"]) == (400, 2001)
+            assert self.stored() == before
+
+    def test_a_caller_without_the_role_is_refused_and_nothing_changes(self, client, caller):
+        _, token = registered_partner_with_token(
+            country_code="FR", party_id="FRX", role="EMSP" if self.caller_role == "CPO" else "CPO"
+        )
+        for path, body in self.targets(caller):
+            before = self.stored()
+            answer = envelope_ok(self.post(client, path, body, token=token))
+            assert answer["status_code"] != 1000, answer
+            assert self.stored() == before
+
+    def test_fuzz_mutated_bodies_get_an_envelope_and_a_refusal_changes_nothing(self, client, caller):
+        _, token = caller
+        targets = self.targets(caller)
+
+        @settings(max_examples=self.fuzz_examples, **FUZZ_SETTINGS)
+        @given(data=st.data())
+        def run(data):
+            path, body = data.draw(st.sampled_from(targets), label="target")
+            raw = data.draw(mutated_bodies(body), label="raw")
+            before = self.stored()
+            answer = envelope_ok(self.post(client, path, token=token, raw=raw))
+            if answer["status_code"] == 2001:
+                assert self.stored() == before, answer
+
+        run()
