@@ -152,6 +152,7 @@ class SyncRunAdmin(admin.ModelAdmin):
         "accepted",
         "ignored",
         "rejected",
+        "removed",
         "finished_at",
     ]
     list_filter = ["status", "module", "partner"]
