@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "roaming.sessions",
     "roaming.cdrs",
     "roaming.commands",
+    "roaming.reconciliation",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,13 @@ OCPI_SYNC_RUN_RETENTION_DAYS = env.int("OCPI_SYNC_RUN_RETENTION_DAYS", default=9
 OCPI_PULL_CLOCK_SKEW_SECONDS = env.int("OCPI_PULL_CLOCK_SKEW_SECONDS", default=120)
 # A partner's credentials PUT: its previous token C stays valid this long, or until it first uses the new one.
 OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS = env.int("OCPI_CREDENTIALS_ROTATION_GRACE_SECONDS", default=300)
+
+# --- Reconciliation (roaming.reconciliation) ------------------------------------------------------------------
+# A completed session with no CDR after this many hours, and a session ACTIVE for longer than this, are reported.
+RECONCILIATION_CDR_GRACE_HOURS = env.int("RECONCILIATION_CDR_GRACE_HOURS", default=48)
+RECONCILIATION_ACTIVE_SESSION_MAX_HOURS = env.int("RECONCILIATION_ACTIVE_SESSION_MAX_HOURS", default=24)
+# Who is mailed (Django's email backend) when a run finds differences; empty: nobody.
+RECONCILIATION_NOTIFY_EMAILS = env.list("RECONCILIATION_NOTIFY_EMAILS", default=[])
 
 # --- Tokens (roaming.tokens) ----------------------------------------------------------------------------------
 # How long our CPO side waits for an eMSP's real-time authorization before falling back (ALLOWED_OFFLINE: cache).

@@ -75,6 +75,11 @@ def register_pull_handler(handler: PullHandler) -> None:
     _handlers[handler.module] = handler
 
 
+def pull_handler(module: str) -> PullHandler | None:
+    """The registered handler of ``module`` (its ``ingest`` is the module's one write path for pulled objects)."""
+    return _handlers.get(module)
+
+
 def pull_modules() -> list[str]:
     return sorted(_handlers)
 

@@ -1,0 +1,241 @@
+"""One reconciliation run: compare, record, repair what is safe, notify ops.
+
+For one partner, one module and a period (``date_from`` inclusive, ``date_to`` exclusive, on ``last_updated``):
+
+1. where the partner publishes a Sender for the module, its list for the period is fetched with the pull engine's
+   paging client (``OcpiClient.iter_pages``: ``date_from``/``date_to``/``limit``, Link or offset fallback) and
+   compared, in dicts keyed by (country_code, party_id, id), with our copies (``selectors.held_in_period``, plus
+   ``held_by_keys`` for objects whose copy here is older than the period);
+2. for CDRs, the ones we sent are read back at their ``Location`` URL (``sent_cdrs``); CDRs and sessions get the
+   completeness checks (``findings``);
+3. with ``repair``: an object we miss or hold outdated is stored through the module's own pull ingest (the one
+   write path of pulled objects, ``PullHandler.ingest``) and compared again; a CDR the eMSP lost or never confirmed
+   is POSTed again through the outbox (``cdr_push_to_owner``);
+4. a run that found differences mails ``RECONCILIATION_NOTIFY_EMAILS``.
+"""
+
+import logging
+from collections import Counter
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from roaming.cdrs.models import Cdr
+from roaming.cdrs.services import cdr_push_to_owner
+from roaming.ocpi.client import OcpiClientError
+from roaming.ocpi.datetimes import format_datetime
+from roaming.ocpi.directory import directory
+from roaming.ocpi.pull import pull_handler
+from roaming.ocpi.status import InterfaceRole
+from roaming.reconciliation.choices import Action, Kind, Module, RepairOutcome, RunStatus
+from roaming.reconciliation.models import Difference, ReconciliationRun
+from roaming.reconciliation.selectors import held_by_keys, held_in_period
+from roaming.reconciliation.services.findings import Finding, cdrs_completeness, compare, sessions_completeness
+from roaming.reconciliation.services.sent_cdrs import sent_cdrs_check
+from roaming.reconciliation.specs import SPECS, Key
+
+logger = logging.getLogger("roaming.reconciliation")
+
+INGEST_BATCH = 1000
+
+
+def _their_list(*, partner_id: int, module: str, url: str, date_from: datetime, date_to: datetime) -> dict[Key, dict]:
+    """The partner's Sender list for the period, by key (of two copies, the later page's wins)."""
+    spec = SPECS[module]
+    client = directory().client(partner_id, module=module, interface=InterfaceRole.SENDER)
+    params = {
+        "date_from": format_datetime(date_from),
+        "date_to": format_datetime(date_to),
+        "limit": settings.OCPI_PULL_PAGE_LIMIT,
+    }
+    theirs: dict[Key, dict] = {}
+    for page in client.iter_pages(url, params=params, module=module):
+        objects = page.data if isinstance(page.data, list) else ([page.data] if page.data else [])
+        for obj in objects:
+            key = spec.key_of_ocpi(obj)
+            if key is not None:
+                theirs[key] = obj
+    return theirs
+
+
+def _compare_with_sender(run: ReconciliationRun, url: str) -> tuple[list[Finding], dict[Key, dict]]:
+    spec = SPECS[run.module]
+    theirs = _their_list(
+        partner_id=run.partner_id, module=run.module, url=url, date_from=run.date_from, date_to=run.date_to
+    )
+    ours = held_in_period(spec=spec, partner_id=run.partner_id, date_from=run.date_from, date_to=run.date_to)
+    older = theirs.keys() - ours.keys()
+    # An object we hold with an older last_updated than the period is outdated here, not missing.
+    ours_all = {**ours, **held_by_keys(spec=spec, partner_id=run.partner_id, keys=older)} if older else ours
+    run.compared_ours, run.compared_theirs = len(ours), len(theirs)
+    return compare(spec=spec, theirs=theirs, ours=ours_all), theirs
+
+
+def _window(run: ReconciliationRun) -> dict:
+    return {"partner_id": run.partner_id, "date_from": run.date_from, "date_to": run.date_to}
+
+
+def _findings(run: ReconciliationRun) -> tuple[list[Finding], dict[Key, dict]]:
+    """The comparison with the partner's list and, for CDRs, with the eMSP's copies of the CDRs we sent."""
+    findings: list[Finding] = []
+    theirs: dict[Key, dict] = {}
+    url = directory().endpoint_url(run.partner_id, run.module, InterfaceRole.SENDER)
+    if url:
+        found, theirs = _compare_with_sender(run, url)
+        findings += found
+        run.notes.append(f"compared {run.compared_theirs} objects the partner listed with {run.compared_ours} held")
+    else:
+        run.notes.append(f"the partner publishes no {run.module} Sender: nothing to compare with its list")
+    if run.module == Module.CDRS:
+        found, notes = sent_cdrs_check(**_window(run))
+        findings += found
+        run.notes += notes
+    return findings, theirs
+
+
+def _completeness(run: ReconciliationRun) -> list[Finding]:
+    """Our own completeness, checked after the repairs (a session just fetched as COMPLETED is not stuck)."""
+    if run.module == Module.CDRS:
+        return cdrs_completeness(**_window(run))
+    if run.module == Module.SESSIONS:
+        return sessions_completeness(**_window(run))
+    return []
+
+
+def _store(run: ReconciliationRun, findings: list[Finding]) -> list[Difference]:
+    return Difference.objects.bulk_create(
+        [
+            Difference(
+                run=run,
+                kind=f.kind,
+                object_id=f.object_id[:200],
+                field=f.field,
+                our_value=f.ours,
+                their_value=f.theirs,
+                action=f.action,
+            )
+            for f in findings
+        ],
+        batch_size=2000,
+    )
+
+
+def _repair_fetch(run: ReconciliationRun, differences: list[Difference], theirs: dict[Key, dict], keys: dict) -> None:
+    """Store the partner's copies through the module's pull ingest, then compare each again: repaired when ours now
+    matches theirs."""
+    spec = SPECS[run.module]
+    handler = pull_handler(run.module)
+    wanted = sorted({keys[d.pk] for d in differences}, key=str)
+    rejected: list[str] = []
+    for start in range(0, len(wanted), INGEST_BATCH):
+        batch = [theirs[k] for k in wanted[start : start + INGEST_BATCH]]
+        rejected += handler.ingest(partner_id=run.partner_id, objects=batch).get("rejected", [])
+    now_held = held_by_keys(spec=spec, partner_id=run.partner_id, keys=wanted)
+    for difference in differences:
+        key = keys[difference.pk]
+        held = now_held.get(key)
+        if held is not None and held == spec.summarise_ocpi(theirs[key]):
+            difference.repaired, difference.repair_outcome = True, RepairOutcome.REPAIRED
+            difference.repair_message = "the partner's copy was stored"
+        else:
+            difference.repair_outcome = RepairOutcome.FAILED
+            reasons = [r for r in rejected if key[-1].lower() in r.lower()] or rejected[:1]
+            difference.repair_message = ("; ".join(reasons) or "stored copy still differs")[:2000]
+
+
+def _repair_repost(differences: list[Difference], keys: dict) -> None:
+    """POST again, through the outbox, the CDRs the eMSP lost or never confirmed (mod_cdrs.asciidoc, Push model)."""
+    by_pk = Cdr.objects.in_bulk([keys[d.pk][1] for d in differences])
+    with transaction.atomic():
+        for difference in differences:
+            cdr = by_pk.get(keys[difference.pk][1])
+            queued = cdr is not None and cdr_push_to_owner(cdr=cdr)
+            difference.repaired = bool(queued)
+            difference.repair_outcome = RepairOutcome.QUEUED if queued else RepairOutcome.FAILED
+            difference.repair_message = "POST queued in the outbox" if queued else "no partner owns the token"
+
+
+def _repair(run: ReconciliationRun, differences: list[Difference], findings: list[Finding], theirs) -> None:
+    keys = {d.pk: f.key for d, f in zip(differences, findings, strict=True)}
+    fetch = [d for d in differences if d.action == Action.FETCH and keys[d.pk] in theirs]
+    repost = [d for d in differences if d.action == Action.REPOST_CDR]
+    if fetch:
+        _repair_fetch(run, fetch, theirs, keys)
+    if repost:
+        _repair_repost(repost, keys)
+    changed = fetch + repost
+    Difference.objects.bulk_update(changed, ["repaired", "repair_outcome", "repair_message"], batch_size=2000)
+
+
+def _notify(run: ReconciliationRun) -> None:
+    recipients = settings.RECONCILIATION_NOTIFY_EMAILS
+    if not recipients or not run.differences_found:
+        return
+    lines = [f"{count} {Kind(kind).label}" for kind, count in sorted(run.counts.items())]
+    body = "\n".join(
+        [
+            f"Reconciliation of {run.get_module_display()} with {run.partner} for "
+            f"{format_datetime(run.date_from)} to {format_datetime(run.date_to)}:",
+            f"{run.differences_found} differences, {run.repaired} repaired, {run.open_differences} open.",
+            "",
+            *lines,
+        ]
+    )
+    subject = f"Reconciliation: {run.open_differences} open differences with {run.partner} ({run.module})"
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:  # the run is recorded either way; a mail server outage must not fail it
+        logger.exception("reconciliation %s: the notification could not be sent", run.pk)
+
+
+def reconciliation_run(
+    *,
+    partner_id: int,
+    module: str,
+    date_from: datetime,
+    date_to: datetime,
+    repair: bool = False,
+    started_by: str = "",
+) -> ReconciliationRun:
+    """Reconcile ``module`` with ``partner_id`` for ``[date_from, date_to)``; see the module docstring. Returns the
+    finished run (``FAILED`` when the partner's list could not be read: what could be checked locally is kept)."""
+    if module not in SPECS:
+        raise ValueError(f"unknown module {module!r}; one of {', '.join(SPECS)}")
+    if date_to <= date_from:
+        raise ValueError("the period ends before it starts")
+    run = ReconciliationRun.objects.create(
+        partner_id=partner_id, module=module, date_from=date_from, date_to=date_to, repair=repair, started_by=started_by
+    )
+    run.notes = []
+    try:
+        findings, theirs = _findings(run)
+    except OcpiClientError as exc:
+        run.status, run.last_error = RunStatus.FAILED, exc.message[:4000]
+        findings, theirs = [], {}
+        logger.warning("reconciliation %s with partner %s failed: %s", run.pk, partner_id, exc.message)
+    differences = _store(run, findings)
+    if repair and differences:
+        _repair(run, differences, findings, theirs)
+    local = _completeness(run)
+    differences += _store(run, local)
+    findings += local
+    run.counts = dict(Counter(f.kind for f in findings))
+    run.differences_found = len(differences)
+    run.repaired = sum(1 for d in differences if d.repaired)
+    if run.status == RunStatus.RUNNING:
+        run.status = RunStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+    logger.info(
+        "reconciliation %s of %s with partner %s: %s differences, %s repaired",
+        run.pk,
+        module,
+        partner_id,
+        run.differences_found,
+        run.repaired,
+    )
+    _notify(run)
+    return run
