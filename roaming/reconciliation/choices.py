@@ -35,16 +35,15 @@ class Kind(models.TextChoices):
 
 
 class Action(models.TextChoices):
-    """What to do about a difference; ``FETCH``, ``REPUSH`` and ``REPOST_CDR`` are repaired automatically."""
+    """What to do about a difference; ``AUTOMATIC_ACTIONS`` are what a repair run does."""
 
     FETCH = "fetch", "Fetch the partner's copy and store it"
-    REPUSH = "repush", "Push ours to the partner again"
     REPOST_CDR = "repost_cdr", "POST the CDR to the eMSP again"
     FULL_PULL = "full_pull", "Run a full pull (removes what the partner no longer lists)"
     REVIEW = "review", "Review by hand"
 
 
-AUTOMATIC_ACTIONS = frozenset({Action.FETCH, Action.REPUSH, Action.REPOST_CDR})
+AUTOMATIC_ACTIONS = frozenset({Action.FETCH, Action.FULL_PULL, Action.REPOST_CDR})
 
 
 class RepairOutcome(models.TextChoices):

@@ -73,6 +73,8 @@ class ModuleSpec:
     immutable: bool = False
     #: with ``type`` in the key (tokens)
     typed: bool = False
+    #: whether our summary is of an object already marked removed (a full pull did; not missing there any more)
+    is_removed: Callable[[dict], bool] = lambda summary: False
 
     def key_of_ocpi(self, obj: Any) -> Key | None:
         if not isinstance(obj, dict):
@@ -247,6 +249,7 @@ SPECS: dict[str, ModuleSpec] = {
         fields=(*_KEY, "id", "location_id", "last_updated"),
         summarise_held=_location_held,
         summarise_ocpi=_location_ocpi,
+        is_removed=lambda s: all(v == "REMOVED" for k, v in s.items() if k.startswith("evses[")),
     ),
     "tariffs": ModuleSpec(
         module="tariffs",
@@ -265,6 +268,7 @@ SPECS: dict[str, ModuleSpec] = {
         ),
         summarise_held=_tariff_held,
         summarise_ocpi=_tariff_ocpi,
+        is_removed=lambda s: s["retired"],
     ),
     "tokens": ModuleSpec(
         module="tokens",
@@ -274,6 +278,7 @@ SPECS: dict[str, ModuleSpec] = {
         fields=(*_KEY, "uid", "type", "valid", "whitelist", "contract_id", "last_updated"),
         summarise_held=_token_held,
         summarise_ocpi=_token_ocpi,
+        is_removed=lambda s: s["valid"] is False,
         typed=True,
     ),
 }

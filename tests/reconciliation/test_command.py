@@ -53,7 +53,7 @@ def test_exit_status_one_while_differences_remain_then_zero_after_repair(stub_se
 
 
 def test_refuses_unknown_partner_and_bad_dates(cpo):
-    with pytest.raises(CommandError, match="no partner 'XX/YYY'"):
+    with pytest.raises(CommandError, match="no partner matches 'XX/YYY'"):
         call_command("reconcile", "XX/YYY", "--module", "cdrs")
     with pytest.raises(CommandError, match="a date is YYYY-MM-DD"):
         call_command("reconcile", "BE/BEC", "--module", "cdrs", "--from", "1 June")

@@ -37,7 +37,8 @@ def compare(*, spec: ModuleSpec, theirs: dict[Key, dict], ours: dict[Key, dict])
     """Compare the partner's objects (OCPI JSON by key) with our summaries (by key): one finding per object missing
     on either side and per field that differs. A newer partner copy is ``OUTDATED_HERE``; a differing one is
     fetched when the partner's copy is at least as recent as ours (it owns the object), reviewed otherwise and
-    always for CDRs (immutable)."""
+    always for CDRs (immutable). One we hold that the partner no longer lists is removed by a full pull
+    (locations, tariffs, tokens) unless it is removed here already."""
     findings = []
     for key, obj in theirs.items():
         label = object_label(key)
@@ -60,6 +61,8 @@ def compare(*, spec: ModuleSpec, theirs: dict[Key, dict], ours: dict[Key, dict])
             findings.append(Finding(kind, label, action, name, held.get(name), summary.get(name), key))
     missing_action = Action.FULL_PULL if spec.module in REMOVABLE else Action.REVIEW
     for key in ours.keys() - theirs.keys():
+        if spec.is_removed(ours[key]):
+            continue  # removed here already (a full pull, or the partner's own update): we agree
         findings.append(Finding(Kind.MISSING_THERE, object_label(key), missing_action, ours=ours[key], key=key))
     return findings
 

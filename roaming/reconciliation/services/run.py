@@ -10,7 +10,8 @@ For one partner, one module and a period (``date_from`` inclusive, ``date_to`` e
    completeness checks (``findings``);
 3. with ``repair``: an object we miss or hold outdated is stored through the module's own pull ingest (the one
    write path of pulled objects, ``PullHandler.ingest``) and compared again; a CDR the eMSP lost or never confirmed
-   is POSTed again through the outbox (``cdr_push_to_owner``);
+   is POSTed again through the outbox (``cdr_push_to_owner``); a location, tariff or token the partner no longer
+   lists is removed by a full pull (``sync_pull(full=True)``, the module's own removal);
 4. a run that found differences mails ``RECONCILIATION_NOTIFY_EMAILS``.
 """
 
@@ -28,7 +29,7 @@ from roaming.cdrs.services import cdr_push_to_owner
 from roaming.ocpi.client import OcpiClientError
 from roaming.ocpi.datetimes import format_datetime
 from roaming.ocpi.directory import directory
-from roaming.ocpi.pull import pull_handler
+from roaming.ocpi.pull import SyncError, pull_handler, sync_pull
 from roaming.ocpi.status import InterfaceRole
 from roaming.reconciliation.choices import Action, Kind, Module, RepairOutcome, RunStatus
 from roaming.reconciliation.models import Difference, ReconciliationRun
@@ -158,15 +159,39 @@ def _repair_repost(differences: list[Difference], keys: dict) -> None:
             difference.repair_message = "POST queued in the outbox" if queued else "no partner owns the token"
 
 
+def _repair_full_pull(run: ReconciliationRun, differences: list[Difference], keys: dict) -> None:
+    """A full pull (``roaming.ocpi.pull``), which marks removed what the partner no longer lists, through the
+    module's own removal; each object is repaired when the pull removed it."""
+    try:
+        pulled = sync_pull(partner_id=run.partner_id, module=run.module, full=True)
+    except SyncError as exc:
+        pulled, message = None, str(exc)
+    else:
+        message = "a pull of this partner and module is already running" if pulled is None else pulled.last_error
+    succeeded = pulled is not None and pulled.status == "succeeded"
+    removed = {r.upper() for r in pulled.removed_ids} if succeeded else set()
+    run.notes.append(f"full pull {pulled.pk}: {pulled.removed} removed" if removed else f"full pull: {message}")
+    for difference in differences:
+        if difference.object_id.upper() in removed:
+            difference.repaired, difference.repair_outcome = True, RepairOutcome.REPAIRED
+            difference.repair_message = f"removed by full pull {pulled.pk}"
+        else:
+            difference.repair_outcome = RepairOutcome.FAILED
+            difference.repair_message = (message or "the full pull did not remove it")[:2000]
+
+
 def _repair(run: ReconciliationRun, differences: list[Difference], findings: list[Finding], theirs) -> None:
     keys = {d.pk: f.key for d, f in zip(differences, findings, strict=True)}
     fetch = [d for d in differences if d.action == Action.FETCH and keys[d.pk] in theirs]
     repost = [d for d in differences if d.action == Action.REPOST_CDR]
+    full_pull = [d for d in differences if d.action == Action.FULL_PULL]
     if fetch:
         _repair_fetch(run, fetch, theirs, keys)
     if repost:
         _repair_repost(repost, keys)
-    changed = fetch + repost
+    if full_pull:
+        _repair_full_pull(run, full_pull, keys)
+    changed = fetch + repost + full_pull
     Difference.objects.bulk_update(changed, ["repaired", "repair_outcome", "repair_message"], batch_size=2000)
 
 

@@ -7,50 +7,44 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from roaming.partners.models import Partner
+from roaming.ocpi.datetimes import to_utc
+from roaming.partners.management.commands.sync_partner import find_partner
 from roaming.reconciliation.choices import RunStatus
 from roaming.reconciliation.models import Difference
 from roaming.reconciliation.services import reconciliation_run
 from roaming.reconciliation.specs import SPECS
 
 
-def _day(value: str) -> datetime:
+def _moment(value: str) -> datetime:
+    """``YYYY-MM-DD`` (midnight UTC) or an ISO 8601 time (``2026-11-01T06:00:00Z``)."""
     try:
-        return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time.min, tzinfo=UTC)
+        if len(value) == 10:
+            return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time.min, tzinfo=UTC)
+        return to_utc(value)
     except ValueError:
-        raise CommandError(f"{value!r}: a date is YYYY-MM-DD") from None
-
-
-def _partner(ref: str) -> Partner:
-    partners = Partner.objects.all()
-    if ref.isdigit():
-        found = partners.filter(pk=int(ref)).first()
-    elif "/" in ref:  # CC/PID of one of its roles
-        country_code, _, party_id = ref.upper().partition("/")
-        found = partners.filter(roles__country_code=country_code, roles__party_id=party_id).order_by("-pk").first()
-    else:
-        found = partners.filter(name__iexact=ref).order_by("-pk").first()
-    if found is None:
-        raise CommandError(f"no partner {ref!r} (give its id, name or COUNTRY/PARTY)")
-    return found
+        raise CommandError(f"{value!r}: a date is YYYY-MM-DD or an ISO 8601 time") from None
 
 
 class Command(BaseCommand):
-    help = "Reconcile one module with a partner for a period (UTC days; --to is exclusive)."
+    help = "Reconcile one module with a partner for a period (UTC; --to is exclusive)."
 
     def add_arguments(self, parser):
-        parser.add_argument("partner", help="partner id, name, or COUNTRY/PARTY of one of its roles")
+        parser.add_argument("partner", help="partner id, name, or country_code/party_id (e.g. NL/CPO)")
         parser.add_argument("--module", required=True, choices=sorted(SPECS))
-        parser.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (default: 30 days ago)")
-        parser.add_argument("--to", dest="date_to", help="day after the last, YYYY-MM-DD (default: tomorrow)")
+        parser.add_argument(
+            "--from", dest="date_from", help="start, YYYY-MM-DD or ISO 8601 time (default: 31 days before --to)"
+        )
+        parser.add_argument(
+            "--to", dest="date_to", help="end (exclusive), YYYY-MM-DD or ISO 8601 time (default: tomorrow)"
+        )
         parser.add_argument("--repair", action="store_true", help="apply the safe repairs (fetch, re-POST)")
         parser.add_argument("--json", action="store_true", help="print the run and its differences as JSON")
 
     def handle(self, *args, **options):
-        partner = _partner(options["partner"])
+        partner = find_partner(options["partner"])
         today = datetime.now(UTC).date()
-        date_to = _day(options["date_to"]) if options["date_to"] else _day(str(today + timedelta(days=1)))
-        date_from = _day(options["date_from"]) if options["date_from"] else date_to - timedelta(days=31)
+        date_to = _moment(options["date_to"]) if options["date_to"] else _moment(str(today + timedelta(days=1)))
+        date_from = _moment(options["date_from"]) if options["date_from"] else date_to - timedelta(days=31)
         try:
             run = reconciliation_run(
                 partner_id=partner.pk,
