@@ -24,7 +24,8 @@ def _summaries(spec: ModuleSpec, queryset: QuerySet) -> dict[Key, dict]:
             by_location[location_id][uid.upper()] = status
         for row in rows:
             row["evses"] = by_location.get(row["id"], {})
-    return {spec.key_of_held(row): spec.summarise_held(row) for row in rows}
+    # ``_label``: the id as we hold it (a CiString's spelling), for the differences to show; never compared.
+    return {spec.key_of_held(row): {**spec.summarise_held(row), "_label": spec.label_of_held(row)} for row in rows}
 
 
 def held_in_period(*, spec: ModuleSpec, partner_id: int, date_from: datetime, date_to: datetime) -> dict[Key, dict]:

@@ -88,14 +88,25 @@ class ModuleSpec:
             key += (str(obj.get("type") or obj.get("token_type") or "RFID").upper(),)
         return key
 
+    def label_of_ocpi(self, obj: dict) -> str:
+        """``country_code/party_id/id`` (tokens: ``/type``) as the partner spells the id."""
+        parts = [str(obj["country_code"]).upper(), str(obj["party_id"]).upper(), obj["uid" if self.typed else "id"]]
+        if self.typed:
+            parts.append(str(obj.get("type") or obj.get("token_type") or "RFID").upper())
+        return "/".join(parts)
+
+    def label_of_held(self, row: dict) -> str:
+        parts = [row["country_code"], row["party_id"], row[self.id_field]]
+        return "/".join([*parts, row["type"]] if self.typed else parts)
+
     def key_of_held(self, row: dict) -> Key:
         key = (row["country_code"], row["party_id"], row[self.id_field].upper())
         return (*key, row["type"]) if self.typed else key
 
 
-def object_label(key: Key) -> str:
-    """``country_code/party_id/id`` (tokens: ``/type``), as differences show it."""
-    return "/".join(key)
+def visible(summary: dict) -> dict:
+    """A summary without our bookkeeping (``_label``): what is compared and shown."""
+    return {k: v for k, v in summary.items() if not k.startswith("_")}
 
 
 def _cdr_held(row: dict) -> dict:

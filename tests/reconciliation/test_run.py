@@ -54,7 +54,7 @@ def test_cdrs_missing_on_either_side_and_differing_totals_are_reported(stub_serv
         ("differs", "BE/BEC/R2", "total_cost.excl_vat", "5", "4", "review", ""),
         ("differs", "BE/BEC/R2", "total_cost.incl_vat", "5.5", "4.4", "review", ""),
         ("missing_here", "BE/BEC/R4", "", None, summary, "fetch", ""),
-        ("missing_here", "BE/BEC/R5", "", None, summary, "fetch", ""),  # on its page although dated later
+        ("missing_here", "BE/BEC/r5", "", None, summary, "fetch", ""),  # on its page although dated later
         ("missing_there", "BE/BEC/R3", "", summary, None, "review", ""),
     ]
     assert (run.status, run.compared_ours, run.compared_theirs) == ("succeeded", 3, 4)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from roaming.cdrs.models import Cdr
 from roaming.ocpi.datetimes import format_datetime
 from roaming.reconciliation.choices import Action, Kind
-from roaming.reconciliation.specs import Key, ModuleSpec, last_updated_of, object_label
+from roaming.reconciliation.specs import Key, ModuleSpec, last_updated_of, visible
 from roaming.sessions.choices import SessionStatus
 from roaming.sessions.models import ChargingSession
 
@@ -41,9 +41,11 @@ def compare(*, spec: ModuleSpec, theirs: dict[Key, dict], ours: dict[Key, dict])
     (locations, tariffs, tokens) unless it is removed here already."""
     findings = []
     for key, obj in theirs.items():
-        label = object_label(key)
+        label = spec.label_of_ocpi(obj)
         summary = spec.summarise_ocpi(obj)
         held = ours.get(key)
+        if held is not None:
+            held = visible(held)
         if held is None:
             findings.append(Finding(Kind.MISSING_HERE, label, Action.FETCH, theirs=summary, key=key))
             continue
@@ -63,7 +65,8 @@ def compare(*, spec: ModuleSpec, theirs: dict[Key, dict], ours: dict[Key, dict])
     for key in ours.keys() - theirs.keys():
         if spec.is_removed(ours[key]):
             continue  # removed here already (a full pull, or the partner's own update): we agree
-        findings.append(Finding(Kind.MISSING_THERE, object_label(key), missing_action, ours=ours[key], key=key))
+        label = ours[key].get("_label") or "/".join(key)
+        findings.append(Finding(Kind.MISSING_THERE, label, missing_action, ours=visible(ours[key]), key=key))
     return findings
 
 

@@ -36,7 +36,7 @@ from roaming.reconciliation.models import Difference, ReconciliationRun
 from roaming.reconciliation.selectors import held_by_keys, held_in_period
 from roaming.reconciliation.services.findings import Finding, cdrs_completeness, compare, sessions_completeness
 from roaming.reconciliation.services.sent_cdrs import sent_cdrs_check
-from roaming.reconciliation.specs import SPECS, Key
+from roaming.reconciliation.specs import SPECS, Key, visible
 
 logger = logging.getLogger("roaming.reconciliation")
 
@@ -138,7 +138,7 @@ def _repair_fetch(run: ReconciliationRun, differences: list[Difference], theirs:
     for difference in differences:
         key = keys[difference.pk]
         held = now_held.get(key)
-        if held is not None and held == spec.summarise_ocpi(theirs[key]):
+        if held is not None and visible(held) == spec.summarise_ocpi(theirs[key]):
             difference.repaired, difference.repair_outcome = True, RepairOutcome.REPAIRED
             difference.repair_message = "the partner's copy was stored"
         else:
