@@ -21,3 +21,12 @@ def reconciliation_run_task(partner_id: int, module: str, days: int = 1, repair:
         started_by="schedule",
     )
     return f"{run.status}: {run.differences_found} differences, {run.repaired} repaired"
+
+
+@shared_task(name="reconciliation.execute", ignore_result=True)
+def reconciliation_execute_task(run_id: int) -> str:
+    """Carry out a run started from the admin."""
+    from roaming.reconciliation.services import reconciliation_execute
+
+    run = reconciliation_execute(run_id=run_id)
+    return f"{run.status}: {run.differences_found} differences, {run.repaired} repaired"

@@ -216,7 +216,7 @@ def _notify(run: ReconciliationRun) -> None:
         logger.exception("reconciliation %s: the notification could not be sent", run.pk)
 
 
-def reconciliation_run(
+def reconciliation_start(
     *,
     partner_id: int,
     module: str,
@@ -225,24 +225,32 @@ def reconciliation_run(
     repair: bool = False,
     started_by: str = "",
 ) -> ReconciliationRun:
-    """Reconcile ``module`` with ``partner_id`` for ``[date_from, date_to)``; see the module docstring. Returns the
-    finished run (``FAILED`` when the partner's list could not be read: what could be checked locally is kept)."""
+    """Record a run (``RUNNING``) for ``reconciliation_execute`` to carry out, e.g. in a worker. Refuses
+    (``ValueError``) an unknown module or an empty period."""
     if module not in SPECS:
         raise ValueError(f"unknown module {module!r}; one of {', '.join(SPECS)}")
     if date_to <= date_from:
         raise ValueError("the period ends before it starts")
-    run = ReconciliationRun.objects.create(
+    return ReconciliationRun.objects.create(
         partner_id=partner_id, module=module, date_from=date_from, date_to=date_to, repair=repair, started_by=started_by
     )
+
+
+def reconciliation_execute(*, run_id: int) -> ReconciliationRun:
+    """Carry out a recorded run (see the module docstring) and return it finished (``FAILED`` when the partner's
+    list could not be read: what could be checked locally is kept). A run already finished is returned as is."""
+    run = ReconciliationRun.objects.select_related("partner").get(pk=run_id)
+    if run.finished_at is not None:
+        return run
     run.notes = []
     try:
         findings, theirs = _findings(run)
     except OcpiClientError as exc:
         run.status, run.last_error = RunStatus.FAILED, exc.message[:4000]
         findings, theirs = [], {}
-        logger.warning("reconciliation %s with partner %s failed: %s", run.pk, partner_id, exc.message)
+        logger.warning("reconciliation %s with partner %s failed: %s", run.pk, run.partner_id, exc.message)
     differences = _store(run, findings)
-    if repair and differences:
+    if run.repair and differences:
         _repair(run, differences, findings, theirs)
     local = _completeness(run)
     differences += _store(run, local)
@@ -257,10 +265,32 @@ def reconciliation_run(
     logger.info(
         "reconciliation %s of %s with partner %s: %s differences, %s repaired",
         run.pk,
-        module,
-        partner_id,
+        run.module,
+        run.partner_id,
         run.differences_found,
         run.repaired,
     )
     _notify(run)
     return run
+
+
+def reconciliation_run(
+    *,
+    partner_id: int,
+    module: str,
+    date_from: datetime,
+    date_to: datetime,
+    repair: bool = False,
+    started_by: str = "",
+) -> ReconciliationRun:
+    """Reconcile ``module`` with ``partner_id`` for ``[date_from, date_to)`` now (``reconciliation_start`` then
+    ``reconciliation_execute``)."""
+    run = reconciliation_start(
+        partner_id=partner_id,
+        module=module,
+        date_from=date_from,
+        date_to=date_to,
+        repair=repair,
+        started_by=started_by,
+    )
+    return reconciliation_execute(run_id=run.pk)
