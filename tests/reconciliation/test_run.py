@@ -135,3 +135,18 @@ def test_an_unreachable_partner_fails_the_run_and_says_why(stub_server, cpo):
 
     assert run.status == "failed" and "503" in run.last_error
     assert run.differences_found == 0
+
+
+def test_a_suspended_partner_is_not_asked_but_local_completeness_still_runs(stub_server, cpo, settings):
+    settings.RECONCILIATION_CDR_GRACE_HOURS = 48
+    sessions_ingest_page(partner_id=cpo.pk, objects=[session_example()])
+    cpo.status = "suspended"
+    cpo.save()
+
+    run = reconciliation_run(partner_id=cpo.pk, module="sessions", **JUNE)
+
+    assert (run.status, run.last_error) == ("failed", "the partner is not registered, or suspended: it was not asked")
+    assert [(d.kind, d.object_id) for d in Difference.objects.filter(run=run)] == [
+        ("session_without_cdr", "BE/BEC/101")
+    ]
+    assert stub_server.requests == []

@@ -244,6 +244,8 @@ def reconciliation_execute(*, run_id: int) -> ReconciliationRun:
         return run
     run.notes = []
     try:
+        if directory().state(run.partner_id) != "active":
+            raise OcpiClientError("the partner is not registered, or suspended: it was not asked")
         findings, theirs = _findings(run)
     except OcpiClientError as exc:
         run.status, run.last_error = RunStatus.FAILED, exc.message[:4000]
