@@ -11,6 +11,7 @@ from roaming.sessions.models import ChargingSession
 from roaming.sessions.services.receive import sessions_ingest_page
 from tests.cdrs.factories import cdr_payload, received_cdr
 from tests.reconciliation.conftest import CDRS, JUNE, SESSIONS, serve, session_example
+from tests.stub_server import envelope
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,9 @@ def test_cdrs_missing_on_either_side_and_differing_totals_are_reported(stub_serv
     assert (run.differences_found, run.repaired, run.open_differences) == (5, 0, 5)
     query = stub_server.requests[0].query
     assert "date_from=2015-06-01T00%3A00%3A00Z" in query and "date_to=2015-07-01T00%3A00%3A00Z" in query
-    assert len(stub_server.requests) == 2  # paged: two pages of two
+    # paged: two pages of two; then, for R3 (held, not listed), what changed after the period: not R3 either
+    assert len(stub_server.requests) == 4
+    assert "date_from=2015-07-01T00%3A00%3A00Z" in stub_server.requests[2].query
     assert [m.to for m in mail.outbox] == [["ops@example.com"]]
     assert mail.outbox[0].subject == f"Reconciliation: 5 open differences with {cpo} (cdrs)"
 
@@ -150,3 +153,25 @@ def test_a_suspended_partner_is_not_asked_but_local_completeness_still_runs(stub
         ("session_without_cdr", "BE/BEC/101")
     ]
     assert stub_server.requests == []
+
+
+def test_an_object_the_partner_changed_after_the_period_is_compared_not_missing(stub_server, cpo):
+    sessions_ingest_page(partner_id=cpo.pk, objects=[session_example(), session_example(id="102")])
+    later = session_example(id="102", kwh=50, last_updated="2015-07-03T00:00:00Z")
+
+    def handle(request):
+        in_period = "date_from=2015-06-01" in request.query
+        listed = [session_example()] if in_period else [later]
+        return 200, envelope(listed), {"X-Total-Count": str(len(listed))}
+
+    stub_server.route("GET", SESSIONS, handle)
+
+    run = reconciliation_run(partner_id=cpo.pk, module="sessions", **JUNE)
+
+    assert [(d.kind, d.object_id, d.field, d.our_value, d.their_value) for d in Difference.objects.filter(run=run)
+            if d.kind != "session_without_cdr"] == [
+        ("outdated_here", "BE/BEC/102", "kwh", "41.12", "50"),
+        ("outdated_here", "BE/BEC/102", "last_updated", "2015-06-29T23:50:17Z", "2015-07-03T00:00:00Z"),
+    ]  # fmt: skip
+    assert "date_from=2015-07-01T00%3A00%3A00Z" in stub_server.requests[1].query
+    assert run.notes[0] == "1 objects changed by the partner after the period: compared as they are now"

@@ -68,6 +68,16 @@ def _compare_with_sender(run: ReconciliationRun, url: str) -> tuple[list[Finding
         partner_id=run.partner_id, module=run.module, url=url, date_from=run.date_from, date_to=run.date_to
     )
     ours = held_in_period(spec=spec, partner_id=run.partner_id, date_from=run.date_from, date_to=run.date_to)
+    absent = ours.keys() - theirs.keys()
+    now = timezone.now()
+    if absent and run.date_to < now:
+        # The partner may have changed them since the period: its later copy is not in the period's list. Ask for
+        # what changed after the period and compare those with their current copy rather than call them missing.
+        later = _their_list(partner_id=run.partner_id, module=run.module, url=url, date_from=run.date_to, date_to=now)
+        moved = absent & later.keys()
+        theirs.update({key: later[key] for key in moved})
+        if moved:
+            run.notes.append(f"{len(moved)} objects changed by the partner after the period: compared as they are now")
     older = theirs.keys() - ours.keys()
     # An object we hold with an older last_updated than the period is outdated here, not missing.
     ours_all = {**ours, **held_by_keys(spec=spec, partner_id=run.partner_id, keys=older)} if older else ours
