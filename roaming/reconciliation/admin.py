@@ -41,6 +41,12 @@ def _filtered(run, params) -> tuple:
     return differences.order_by("kind", "object_id", "field", "id"), chosen
 
 
+def _history(partner_id: int, limit: int) -> dict:
+    """The partner's latest runs, and the largest open count among them (the scale of the history's bars)."""
+    history = list(reconciliation_history(partner_id=partner_id, limit=limit))
+    return {"history": history, "history_max": max([1, *(r.open_differences for r in history)])}
+
+
 @admin.register(ReconciliationRun)
 class ReconciliationRunAdmin(admin.ModelAdmin):
     list_display = ["started_at", "partner", "module", "period", "status", "differences_found", "repaired", "open"]
@@ -112,7 +118,7 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
             "title": f"Reconcile with {partner}",
             "partner": partner,
             "form": form,
-            "history": reconciliation_history(partner_id=partner.pk, limit=10),
+            **_history(partner.pk, 10),
         }
         return TemplateResponse(request, "admin/reconciliation/start.html", context)
 
@@ -138,7 +144,7 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
                 "repaired": [("yes", "Repaired"), ("no", "Not repaired")],
             },
             "query": request.GET.urlencode(),
-            "history": reconciliation_history(partner_id=run.partner_id, limit=30),
+            **_history(run.partner_id, 30),
         }
         return TemplateResponse(request, "admin/reconciliation/report.html", context)
 

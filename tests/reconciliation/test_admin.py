@@ -63,6 +63,7 @@ def test_report_and_csv_follow_the_filters(admin_client, run, django_assert_max_
         page = admin_client.get(f"/admin/reconciliation/reconciliationrun/{run.pk}/report/?kind=missing_here")
     assert page.status_code == 200
     assert page.context["total"] == 1 and [d.object_id for d in page.context["differences"]] == ["BE/BEC/R2"]
+    assert ([r.pk for r in page.context["history"]], page.context["history_max"]) == ([run.pk], 2)  # the bars' scale
     response = admin_client.get(f"/admin/reconciliation/reconciliationrun/{run.pk}/csv/?repaired=no")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert sorted((r["kind"], r["object_id"]) for r in rows) == [
