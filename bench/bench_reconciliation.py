@@ -93,7 +93,7 @@ run = reconciliation_run(partner_id=partner.pk, module="cdrs",
     date_to=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC))
 seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "status": run.status, "counts": run.counts, "theirs": run.compared_theirs,
-                  "ours": run.compared_ours, "error": run.last_error}))
+                  "ours": run.compared_ours, "error": run.last_error, "notes": run.notes}))
 """
 
 
@@ -127,6 +127,7 @@ def main() -> None:
             f"reconcile {args.cdrs} CDRs (one month): {result['seconds']:6.2f} s   (target {TARGET_SECONDS:.0f} s); "
             f"{result['theirs']} listed, {result['ours']} held, differences {result['counts']}"
         )
+        print(f"          {'; '.join(result['notes'])}")
         print(f"floors    bare HTTP pull {http_s:6.2f} s ({size / 1e6:.1f} MB), json_agg {agg_s:5.2f} s")
         print(f"load      {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1/5/15 min) on {os.cpu_count()} cores")
     finally:

@@ -12,6 +12,7 @@ from tests.stub_server import envelope
 
 CDRS = "/ocpi/2.2.1/cpo/cdrs"
 SESSIONS = "/ocpi/2.2.1/cpo/sessions"
+LOCATIONS = "/ocpi/2.2.1/cpo/locations"
 JUNE = {"date_from": datetime(2015, 6, 1, tzinfo=UTC), "date_to": datetime(2015, 7, 1, tzinfo=UTC)}
 
 
@@ -29,6 +30,7 @@ def cpo(stub_server, settings):
         endpoints=[
             ("cdrs", "SENDER", f"{stub_server.url}{CDRS}"),
             ("sessions", "SENDER", f"{stub_server.url}{SESSIONS}"),
+            ("locations", "SENDER", f"{stub_server.url}{LOCATIONS}"),
         ],
     )
     return partner

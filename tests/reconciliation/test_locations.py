@@ -12,26 +12,11 @@ from roaming.ocpi.pull import sync_pull
 from roaming.reconciliation.models import Difference
 from roaming.reconciliation.services import reconciliation_run
 from tests.locations.conftest import example
-from tests.partners.factories import registered_partner_with_token
-from tests.stub_server import envelope
+from tests.reconciliation.conftest import LOCATIONS, serve
 
 pytestmark = pytest.mark.django_db
 
-PATH = "/ocpi/2.2.1/cpo/locations"
 PERIOD = {"date_from": datetime(2015, 6, 1, tzinfo=UTC), "date_to": datetime(2015, 7, 1, tzinfo=UTC)}
-
-
-@pytest.fixture
-def cpo(stub_server, settings):
-    settings.OCPI_CLIENT_RETRIES = 0
-    partner, _ = registered_partner_with_token(
-        country_code="BE", party_id="BEC", role="CPO", endpoints=[("locations", "SENDER", f"{stub_server.url}{PATH}")]
-    )
-    return partner
-
-
-def serve(stub, locations):
-    stub.route("GET", PATH, (200, envelope(locations), {"X-Total-Count": str(len(locations))}))
 
 
 def location(location_id, **changes):
@@ -39,11 +24,11 @@ def location(location_id, **changes):
 
 
 def test_evse_status_differences_and_a_location_no_longer_listed(stub_server, cpo):
-    serve(stub_server, [location("L1"), location("L2")])
+    serve(stub_server, LOCATIONS, [location("L1"), location("L2")])
     sync_pull(partner_id=cpo.pk, module="locations", full=True)
     changed = location("L1")
     changed["evses"][1]["status"] = "AVAILABLE"
-    serve(stub_server, [changed])
+    serve(stub_server, LOCATIONS, [changed])
 
     run = reconciliation_run(partner_id=cpo.pk, module="locations", repair=True, **PERIOD)
 
