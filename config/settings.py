@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "roaming.sessions",
     "roaming.cdrs",
     "roaming.commands",
+    "roaming.reconciliation",
 ]
 
 MIDDLEWARE = [
@@ -330,6 +331,13 @@ COMMANDS_SIMULATOR_METER_INTERVAL_SECONDS = env.int("COMMANDS_SIMULATOR_METER_IN
 COMMANDS_SIMULATOR_OFFLINE_CHARGERS = env.list("COMMANDS_SIMULATOR_OFFLINE_CHARGERS", default=[])
 # Internal API: the longest ``?wait=`` a caller may ask for (seconds).
 COMMANDS_API_MAX_WAIT_SECONDS = env.int("COMMANDS_API_MAX_WAIT_SECONDS", default=30)
+
+# --- Reconciliation (roaming.reconciliation) ------------------------------------------------------------------
+# A completed session with no CDR after this many hours, and a session ACTIVE for longer than this, are reported.
+RECONCILIATION_CDR_GRACE_HOURS = env.int("RECONCILIATION_CDR_GRACE_HOURS", default=48)
+RECONCILIATION_ACTIVE_SESSION_MAX_HOURS = env.int("RECONCILIATION_ACTIVE_SESSION_MAX_HOURS", default=24)
+# Who is mailed (Django's email backend) when a run finds differences; empty: nobody.
+RECONCILIATION_NOTIFY_EMAILS = env.list("RECONCILIATION_NOTIFY_EMAILS", default=[])
 
 # --- Tokens (roaming.tokens) ----------------------------------------------------------------------------------
 # How long our CPO side waits for an eMSP's real-time authorization before falling back (ALLOWED_OFFLINE: cache).

@@ -16,6 +16,7 @@ from roaming.commands.choices import CommandType
 from roaming.commands.models import Command
 from roaming.commands.services import cpo, emsp
 from roaming.commands.services.common import first_text
+from roaming.core.admin import ModelAdmin
 from roaming.core.exceptions import DomainError
 from roaming.locations.models import Connector
 from roaming.ocpi.choices import TokenType
@@ -109,7 +110,7 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Command)
-class CommandAdmin(admin.ModelAdmin):
+class CommandAdmin(ModelAdmin):
     list_display = [
         "created_at",
         "side",

@@ -13,11 +13,15 @@ class LocationsConfig(AppConfig):
         self.register_pull()
 
     def register_pull(self):
-        """The pull engine hands each page of a CPO partner's locations to our receive-side ingest."""
+        """The pull engine hands each page of a CPO partner's locations to our receive-side ingest, and after a
+        complete full pull has the Locations it no longer returned marked removed."""
         from roaming.locations.services.ingest import locations_ingest_page
+        from roaming.locations.services.removal import locations_remove_missing
         from roaming.ocpi.pull import PullHandler, register_pull_handler
 
-        register_pull_handler(PullHandler(module="locations", ingest=locations_ingest_page))
+        register_pull_handler(
+            PullHandler(module="locations", ingest=locations_ingest_page, remove_missing=locations_remove_missing)
+        )
 
     def register_endpoints(self):
         """Sender (our CPO: partners pull our Locations) and Receiver (our eMSP: CPOs push theirs), each published

@@ -153,6 +153,7 @@ class SyncRunAdmin(ModelAdmin):
         "accepted",
         "ignored",
         "rejected",
+        "removed",
         "finished_at",
     ]
     list_filter = ["status", "module", "partner"]

@@ -109,7 +109,8 @@ class SyncRun(models.Model):
     """One pull of a partner's SENDER endpoint (the pull engine, ``roaming.ocpi.pull``).
 
     ``date_from`` is the start of the last successful run (incremental pull); ``resume_url`` the next page to fetch,
-    saved after every committed page so a crashed or failed run resumes where it stopped.
+    saved after every committed page so a crashed or failed run resumes where it stopped. ``removed``/``removed_ids``:
+    what a complete full pull marked removed because the partner no longer returned it.
     """
 
     class Status(models.TextChoices):
@@ -132,6 +133,12 @@ class SyncRun(models.Model):
     ignored = models.PositiveIntegerField(default=0, help_text="Unchanged or older than what we hold")
     rejected = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="First rejected objects, with reasons")
+    removed = models.PositiveIntegerField(
+        default=0, help_text="Objects the partner no longer returned, marked removed (complete full pulls only)"
+    )
+    removed_ids = models.JSONField(
+        default=list, blank=True, help_text="country_code/party_id/id of the first 1000 objects marked removed"
+    )
     last_error = models.TextField(blank=True)
 
     class Meta:

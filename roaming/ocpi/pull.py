@@ -9,7 +9,11 @@ GETting the sender's list with ``date_from``. A run:
 * follows ``Link: rel="next"`` and gives each page to the module's ``ingest`` callable, which upserts it and
   reports accepted / ignored / rejected objects (one bad object never sinks a page);
 * saves the next page URL after every page, so a run that failed or whose worker died resumes where it stopped;
-* never runs twice at once for the same partner and module.
+* never runs twice at once for the same partner and module;
+* after a *complete* full pull (started from nothing, every page fetched in this one go, not resumed), asks the
+  module to mark removed what the partner no longer returned (``PullHandler.remove_missing``: locations' EVSEs
+  REMOVED, tariffs retired, tokens invalid) and records it in the run. An incremental pull never removes anything:
+  it only sees what changed. A resumed run does not either: the pages fetched before the interruption are gone.
 """
 
 import logging
@@ -33,14 +37,35 @@ logger = logging.getLogger("roaming.ocpi.pull")
 MAX_STORED_ERRORS = 50
 
 
+MAX_STORED_REMOVED_IDS = 1000
+
+
+def object_key_of(obj) -> tuple | None:
+    """The key a partner object is held under: ``(COUNTRY_CODE, PARTY_ID, ID)`` upper-cased (CiStrings), or None
+    for an object without one (it cannot be matched, so a full pull that met one removes nothing)."""
+    if not isinstance(obj, dict):
+        return None
+    parts = (obj.get("country_code"), obj.get("party_id"), obj.get("id"))
+    if not all(isinstance(p, str) and p for p in parts):
+        return None
+    return tuple(p.upper() for p in parts)
+
+
 @dataclass(frozen=True)
 class PullHandler:
     """How a module ingests pulled objects: ``ingest(partner_id=..., objects=[...]) -> {"accepted": n,
-    "ignored": n, "rejected": [messages]}``."""
+    "ignored": n, "rejected": [messages]}``.
+
+    ``remove_missing(partner_id=..., seen={keys}, before=datetime) -> [removed ids]`` (optional) marks removed the
+    partner's objects not in ``seen`` and received before ``before`` (the run's start: an object pushed while the
+    pull ran is not in its pages but is no less alive); ``key(obj)`` gives a pulled object's key in the form
+    ``remove_missing`` compares (default ``object_key_of``)."""
 
     module: str
     ingest: Callable[..., dict]
     date_from_required: bool = False
+    remove_missing: Callable[..., list[str]] | None = None
+    key: Callable[[dict], tuple | None] = object_key_of
 
 
 _handlers: dict[str, PullHandler] = {}
@@ -48,6 +73,11 @@ _handlers: dict[str, PullHandler] = {}
 
 def register_pull_handler(handler: PullHandler) -> None:
     _handlers[handler.module] = handler
+
+
+def pull_handler(module: str) -> PullHandler | None:
+    """The registered handler of ``module`` (its ``ingest`` is the module's one write path for pulled objects)."""
+    return _handlers.get(module)
 
 
 def pull_modules() -> list[str]:
@@ -109,6 +139,9 @@ def _new_run(partner_id: int, module: str, full: bool) -> SyncRun:
 
 def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
     client = directory().client(run.partner_id, module=run.module, interface=InterfaceRole.SENDER)
+    # Only a full run that fetches every page in this one go sees the partner's whole list.
+    complete = run.full and not run.resume_url and run.pages == 0
+    seen: set = set()
     if run.resume_url:
         url, params = run.resume_url, None
     else:
@@ -125,6 +158,13 @@ def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
         for page in client.iter_pages(url, params=params, module=run.module):
             objects = page.data if isinstance(page.data, list) else ([page.data] if page.data else [])
             report = handler.ingest(partner_id=run.partner_id, objects=objects)
+            if complete and handler.remove_missing is not None:
+                for obj in objects:
+                    key = handler.key(obj)
+                    if key is None:
+                        complete = False  # an object we cannot match: removing by absence would be a guess
+                        break
+                    seen.add(key)
             run.pages += 1
             run.received += len(objects)
             run.accepted += report.get("accepted", 0)
@@ -144,12 +184,16 @@ def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
         run.save()
         logger.warning("pull %s of %s from partner %s failed: %s", run.pk, run.module, run.partner_id, exc.message)
         return run
+    if complete and handler.remove_missing is not None:
+        removed = handler.remove_missing(partner_id=run.partner_id, seen=seen, before=run.started_at)
+        run.removed = len(removed)
+        run.removed_ids = sorted(removed)[:MAX_STORED_REMOVED_IDS]
     run.status = SyncRun.Status.SUCCEEDED
     run.resume_url = ""
     run.finished_at = timezone.now()
     run.save()
     logger.info(
-        "pull %s of %s from partner %s: %s pages, %s accepted, %s ignored, %s rejected",
+        "pull %s of %s from partner %s: %s pages, %s accepted, %s ignored, %s rejected, %s removed",
         run.pk,
         run.module,
         run.partner_id,
@@ -157,6 +201,7 @@ def _execute(run: SyncRun, handler: PullHandler, base_url: str) -> SyncRun:
         run.accepted,
         run.ignored,
         run.rejected,
+        run.removed,
     )
     return run
 

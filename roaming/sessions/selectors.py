@@ -7,7 +7,7 @@ from roaming.locations.models import Connector
 from roaming.sessions.models import ChargingSession
 from roaming.tariffs import pricing
 from roaming.tariffs.models import Tariff
-from roaming.tariffs.selectors import tariff_get, tariff_pricing_model
+from roaming.tariffs.selectors import tariff_get, tariff_prices_at, tariff_pricing_model
 
 
 def session_list(*, own: bool | None = None) -> QuerySet[ChargingSession]:
@@ -54,7 +54,7 @@ def session_tariff_held(*, session: ChargingSession) -> tuple[Tariff | None, str
         tariff = tariff_get(
             country_code=session.country_code, party_id=session.party_id, tariff_id=str(tariff_id), own=False
         )
-        if tariff is not None:
+        if tariff is not None and tariff_prices_at(tariff, session.start_date_time):
             return tariff, connector.evse.location.time_zone or "UTC"
     return None, "UTC"
 

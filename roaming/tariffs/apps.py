@@ -12,7 +12,7 @@ class TariffsConfig(AppConfig):
     def ready(self):
         from roaming.ocpi import registry
         from roaming.ocpi.pull import PullHandler, register_pull_handler
-        from roaming.tariffs.services import tariffs_ingest_page
+        from roaming.tariffs.services import tariffs_ingest_page, tariffs_retire_missing
 
         registry.register_data_module(
             "tariffs",
@@ -20,4 +20,6 @@ class TariffsConfig(AppConfig):
             sender_urlconf="roaming.tariffs.ocpi.urls_sender",
             receiver_urlconf="roaming.tariffs.ocpi.urls_receiver",
         )
-        register_pull_handler(PullHandler(module="tariffs", ingest=tariffs_ingest_page))
+        register_pull_handler(
+            PullHandler(module="tariffs", ingest=tariffs_ingest_page, remove_missing=tariffs_retire_missing)
+        )

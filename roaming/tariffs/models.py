@@ -41,6 +41,12 @@ class Tariff(PartnerObject):
     start_date_time = models.DateTimeField(null=True, blank=True)
     end_date_time = models.DateTimeField(null=True, blank=True)
     energy_mix = models.JSONField(null=True, blank=True)
+    retired_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A complete pull of the CPO's tariffs no longer returned it: it prices no session started since "
+        "(kept for the sessions and CDRs that used it; cleared if the CPO sends it again)",
+    )
 
     class Meta:
         ordering = ["country_code", "party_id", "tariff_id"]

@@ -33,6 +33,12 @@ def tariff_get(*, country_code: str, party_id: str, tariff_id: str, own: bool | 
     return object_get(queryset, id_field="tariff_id", object_id=tariff_id)
 
 
+def tariff_prices_at(tariff: Tariff, moment: dt.datetime | None) -> bool:
+    """Whether ``tariff`` may price a session or CDR that started at ``moment``: a tariff retired by a complete
+    pull (``retired_at``, the CPO no longer lists it) prices only what started before its retirement."""
+    return tariff.retired_at is None or (moment is not None and moment < tariff.retired_at)
+
+
 def tariff_received(*, country_code: str, party_id: str, tariff_id: str) -> Tariff | None:
     """A Tariff a partner sent us (Receiver GET), or None."""
     return tariff_get(country_code=country_code, party_id=party_id, tariff_id=tariff_id, own=False)

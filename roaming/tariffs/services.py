@@ -98,14 +98,15 @@ def _store(*, partner_id: int, data: Mapping, raw, current: Tariff | None) -> Re
     transaction; ``raw`` is already ``storable``. An identical copy from the same partner is not rewritten
     (``UNCHANGED``)."""
     fields = _fields(data)
-    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": raw}
+    # A tariff the CPO sends again after a full pull retired it is current again.
+    stamp = {"source_partner_id": partner_id, "received_at": timezone.now(), "raw": raw, "retired_at": None}
     if current is None:
         with transaction.atomic():  # savepoint: a concurrent PUT may create the same tariff first
             tariff = Tariff.objects.create(
                 country_code=data["country_code"], party_id=data["party_id"], **fields, **stamp
             )
         return ReceiveResult(WriteOutcome.CREATED, tariff)
-    if _same(current, fields) and current.source_partner_id == partner_id:
+    if _same(current, fields) and current.source_partner_id == partner_id and current.retired_at is None:
         return ReceiveResult(WriteOutcome.UNCHANGED, current)
     for name, value in {**fields, **stamp}.items():
         setattr(current, name, value)
@@ -179,6 +180,27 @@ def tariffs_ingest_page(*, partner_id: int, objects: list) -> dict:
         partner_id=partner_id, objects=objects, role=OWNER_ROLE, validate=_validate, lock=_lock_tariffs, write=write
     )
     return {**report, "accepted": report["accepted"] - unchanged, "ignored": report["ignored"] + unchanged}
+
+
+def tariffs_retire_missing(*, partner_id: int, seen: set, before: dt.datetime) -> list[str]:
+    """After a complete full pull (``roaming.ocpi.pull``): retire the partner's tariffs its Sender list no longer
+    returned (``seen``: upper-cased (country_code, party_id, id) keys) and that we received before ``before``. A
+    missed DELETE (mod_tariffs.asciidoc, DELETE Method) would otherwise price sessions forever; the row is kept,
+    retired (``retired_at``), for the sessions and CDRs that used it (``tariff_prices_at``). Returns the
+    ``country_code/party_id/id`` of each tariff retired."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = (
+            Tariff.objects.select_for_update()
+            .filter(source_partner_id=partner_id, retired_at__isnull=True, received_at__lt=before)
+            .only("pk", "country_code", "party_id", "tariff_id")
+            .order_by("pk")
+        )
+        gone = [t for t in rows if object_key(t.country_code, t.party_id, t.tariff_id) not in seen]
+        Tariff.objects.filter(pk__in=[t.pk for t in gone]).update(retired_at=now, updated_at=now)
+    for tariff in gone:
+        logger.info("tariff %s retired: partner %s no longer lists it", tariff.object_key, partner_id)
+    return [t.object_key for t in gone]
 
 
 # --- own (CPO side) ---------------------------------------------------------------------------------------------

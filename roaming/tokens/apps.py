@@ -14,6 +14,7 @@ class TokensConfig(AppConfig):
         from roaming.ocpi import registry
         from roaming.ocpi.pull import PullHandler, register_pull_handler
         from roaming.tokens.services.receive import tokens_ingest_page
+        from roaming.tokens.services.removal import token_key_of, tokens_remove_missing
 
         registry.register_data_module(
             "tokens",
@@ -21,4 +22,8 @@ class TokensConfig(AppConfig):
             sender_urlconf="roaming.tokens.ocpi.urls_sender",
             receiver_urlconf="roaming.tokens.ocpi.urls_receiver",
         )
-        register_pull_handler(PullHandler(module="tokens", ingest=tokens_ingest_page))
+        register_pull_handler(
+            PullHandler(
+                module="tokens", ingest=tokens_ingest_page, remove_missing=tokens_remove_missing, key=token_key_of
+            )
+        )

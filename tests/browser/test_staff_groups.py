@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-DASHBOARD_PANELS = ("partners", "pushes", "network", "sessions", "cdrs-review", "cdrs-activity")
+DASHBOARD_PANELS = ("partners", "pushes", "network", "sessions", "cdrs-review", "cdrs-activity", "reconciliation")
 
 
 def admin_sections(page) -> set[str]:

@@ -180,3 +180,70 @@ def test_prune_keeps_the_latest_success_per_partner_and_module(sender, settings)
     assert pull.sync_runs_prune() == 2
     assert set(SyncRun.objects.values_list("pk", flat=True)) == {latest_ok, recent_ok, still_running}
     assert oldest_ok and old_failed
+
+
+@pytest.fixture
+def removing(monkeypatch):
+    """A handler that records what the engine asks it to remove."""
+    calls = []
+
+    def ingest(*, partner_id, objects):
+        return {"accepted": len(objects), "ignored": 0, "rejected": []}
+
+    def remove_missing(*, partner_id, seen, before):
+        calls.append((partner_id, sorted(seen), before))
+        return ["XX/CPO/gone"]
+
+    monkeypatch.setitem(
+        pull._handlers, "things", PullHandler(module="things", ingest=ingest, remove_missing=remove_missing)
+    )
+    return calls
+
+
+def _things(*ids):
+    return [{"country_code": "xx", "party_id": "cpo", "id": i} for i in ids]
+
+
+def test_a_complete_full_pull_asks_the_module_to_remove_what_was_not_returned(stub_server, sender, removing):
+    paged(stub_server, [_things("a", "b"), _things("c")])
+
+    run = sync_pull(partner_id=sender.pk, module="things", full=True)
+
+    assert removing == [(sender.pk, [("XX", "CPO", "A"), ("XX", "CPO", "B"), ("XX", "CPO", "C")], run.started_at)]
+    run.refresh_from_db()
+    assert (run.status, run.removed, run.removed_ids) == ("succeeded", 1, ["XX/CPO/gone"])
+
+
+def test_an_incremental_pull_never_removes(stub_server, sender, removing):
+    paged(stub_server, [_things("a")])
+
+    run = sync_pull(partner_id=sender.pk, module="things")
+
+    assert removing == []
+    assert (run.status, run.removed, run.removed_ids) == ("succeeded", 0, [])
+
+
+def test_a_failed_or_resumed_full_pull_never_removes(stub_server, sender, removing):
+    paged(stub_server, [_things("a", "b"), _things("c")])
+    original = stub_server.routes[("GET", PATH)][0]
+    calls = {"n": 0}
+
+    def flaky(request):
+        calls["n"] += 1
+        return (503, b"down") if calls["n"] == 2 else original(request)
+
+    stub_server.route("GET", PATH, flaky)
+    failed = sync_pull(partner_id=sender.pk, module="things", full=True)
+    assert (failed.status, failed.removed) == ("failed", 0)
+
+    resumed = sync_pull(partner_id=sender.pk, module="things", full=True)
+    assert (resumed.pk, resumed.status, resumed.removed) == (failed.pk, "succeeded", 0)
+    assert removing == []  # the first page was seen by another go: the list is not known whole
+
+
+def test_a_full_pull_with_an_object_without_key_removes_nothing(stub_server, sender, removing):
+    paged(stub_server, [[*_things("a"), {"id": "no-party"}]])
+
+    run = sync_pull(partner_id=sender.pk, module="things", full=True)
+
+    assert (run.status, run.removed, removing) == ("succeeded", 0, [])

@@ -15,9 +15,10 @@ from django.conf import settings
 
 from roaming.cdrs.choices import PriceCheck
 from roaming.locations.models import Connector, Location
+from roaming.ocpi.datetimes import parse_datetime
 from roaming.tariffs import pricing
 from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
-from roaming.tariffs.selectors import tariff_get
+from roaming.tariffs.selectors import tariff_get, tariff_prices_at
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,17 @@ def _held_location(cdr: Mapping) -> Location | None:
     )
 
 
+def _start(cdr: Mapping):
+    """The CDR's start as a datetime (validated data carries one, a raw payload a string), or None."""
+    value = cdr.get("start_date_time")
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            return None
+    return value
+
+
 def _find_tariff(cdr: Mapping) -> tuple[dict | None, str]:
     """(Tariff JSON, where it came from) for the CDR, or (None, why not)."""
     carried = cdr.get("tariffs") or []
@@ -61,7 +73,7 @@ def _find_tariff(cdr: Mapping) -> tuple[dict | None, str]:
     country_code, party_id = str(cdr.get("country_code", "")), str(cdr.get("party_id", ""))
     for tariff_id in named[:1]:
         held = tariff_get(country_code=country_code, party_id=party_id, tariff_id=tariff_id)
-        if held is not None:
+        if held is not None and tariff_prices_at(held, _start(cdr)):
             return jsonable(tariff_to_ocpi(held)), f"tariff {held.tariff_id} as we hold it"
     location = cdr.get("cdr_location") or {}
     connector = (
@@ -77,7 +89,7 @@ def _find_tariff(cdr: Mapping) -> tuple[dict | None, str]:
     )
     for tariff_id in (connector.tariff_ids if connector else [])[:1]:
         held = tariff_get(country_code=country_code, party_id=party_id, tariff_id=str(tariff_id))
-        if held is not None:
+        if held is not None and tariff_prices_at(held, _start(cdr)):
             return jsonable(tariff_to_ocpi(held)), f"tariff {held.tariff_id} of the connector, as we hold it"
     return None, "no tariff in the CDR and none held for its connector"
 

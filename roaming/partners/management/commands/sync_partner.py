@@ -44,8 +44,10 @@ class Command(BaseCommand):
             raise CommandError("a pull of this partner and module is already running")
         self.stdout.write(
             f"{run.status}: {run.pages} page(s), {run.received} received, {run.accepted} accepted, "
-            f"{run.ignored} ignored, {run.rejected} rejected"
+            f"{run.ignored} ignored, {run.rejected} rejected, {run.removed} removed"
         )
+        for removed in run.removed_ids[:20]:
+            self.stdout.write(f"  removed: {removed}")
         for error in run.errors[:20]:
             self.stdout.write(f"  rejected: {error}")
         if run.status != "succeeded":
