@@ -38,7 +38,9 @@ def test_figures_are_exact(boss):
     world = dashboard_world()
     alpha, beta = world["alpha"], world["beta"]
     panels = {panel.key: panel for panel in dashboard_panels(request_for(boss))}
-    assert list(panels) == ["partners", "pushes", "network", "sessions", "cdrs-review", "cdrs-activity", "reconciliation"]
+    assert list(panels) == [
+        *("partners", "pushes", "network", "sessions", "cdrs-review", "cdrs-activity", "reconciliation"),
+    ]
 
     assert figures(panels["partners"]) == {
         "partners-registered": 2,
