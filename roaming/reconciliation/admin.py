@@ -103,7 +103,10 @@ class ReconciliationRunAdmin(ModelAdmin):
                 started_by=request.user.get_username(),
             )
             publish_on_commit(reconciliation_execute_task, (run.pk,))
-            if form.cleaned_data["schedule"]:
+            may_schedule = request.user.has_perm("django_celery_beat.add_periodictask")
+            if form.cleaned_data["schedule"] and not may_schedule:
+                self.message_user(request, "Not scheduled: you may not add periodic tasks.", messages.WARNING)
+            elif form.cleaned_data["schedule"]:
                 task = reconciliation_schedule(
                     partner=partner, module=module, days=form.cleaned_data["schedule_days"] or 2
                 )

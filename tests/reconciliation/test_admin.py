@@ -29,6 +29,34 @@ def test_staff_without_the_permission_cannot_start(client, cpo, django_user_mode
     assert ReconciliationRun.objects.count() == 0
 
 
+def test_staff_may_run_but_not_schedule_without_the_periodic_task_permission(
+    client, cpo, stub_server, django_user_model
+):
+    from django.contrib.auth.models import Permission
+    from django_celery_beat.models import PeriodicTask
+
+    serve(stub_server, CDRS, [])
+    clerk = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_reconciliationrun", "view_reconciliationrun"])
+    )
+    client.force_login(clerk)
+    data = {
+        "module": "cdrs",
+        "date_from": "2015-06-01",
+        "date_to": "2015-06-30",
+        "schedule": "on",
+        "schedule_days": "3",
+    }
+    response = client.post(f"/admin/reconciliation/reconciliationrun/start/{cpo.pk}/", data, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Not scheduled: you may not add periodic tasks.",
+        "Reconciliation of CDRs started.",
+    ]
+    assert ReconciliationRun.objects.count() == 1  # the run was started
+    assert PeriodicTask.objects.filter(task="reconciliation.run").count() == 0  # but nothing was scheduled
+
+
 def test_the_form_refuses_a_period_that_ends_before_it_starts(admin_client, cpo):
     data = {"module": "cdrs", "date_from": "2015-07-01", "date_to": "2015-06-01", "schedule_days": "2"}
     response = admin_client.post(f"/admin/reconciliation/reconciliationrun/start/{cpo.pk}/", data)

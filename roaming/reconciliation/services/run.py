@@ -176,7 +176,7 @@ def _repair_repost(differences: list[Difference], keys: dict) -> None:
             difference.repair_message = "POST queued in the outbox" if queued else "no partner owns the token"
 
 
-def _repair_full_pull(run: ReconciliationRun, differences: list[Difference], keys: dict) -> None:
+def _repair_full_pull(run: ReconciliationRun, differences: list[Difference]) -> None:
     """A full pull (``roaming.ocpi.pull``), which marks removed what the partner no longer lists, through the
     module's own removal; each object is repaired when the pull removed it."""
     try:
@@ -187,7 +187,7 @@ def _repair_full_pull(run: ReconciliationRun, differences: list[Difference], key
         message = "a pull of this partner and module is already running" if pulled is None else pulled.last_error
     succeeded = pulled is not None and pulled.status == "succeeded"
     removed = {r.upper() for r in pulled.removed_ids} if succeeded else set()
-    run.notes.append(f"full pull {pulled.pk}: {pulled.removed} removed" if removed else f"full pull: {message}")
+    run.notes.append(f"full pull {pulled.pk}: {pulled.removed} removed" if succeeded else f"full pull: {message}")
     for difference in differences:
         if difference.object_id.upper() in removed:
             difference.repaired, difference.repair_outcome = True, RepairOutcome.REPAIRED
@@ -207,7 +207,7 @@ def _repair(run: ReconciliationRun, differences: list[Difference], findings: lis
     if repost:
         _repair_repost(repost, keys)
     if full_pull:
-        _repair_full_pull(run, full_pull, keys)
+        _repair_full_pull(run, full_pull)
     changed = fetch + repost + full_pull
     Difference.objects.bulk_update(changed, ["repaired", "repair_outcome", "repair_message"], batch_size=2000)
 
