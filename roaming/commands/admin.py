@@ -117,7 +117,6 @@ class CommandAdmin(ModelAdmin):
         "type",
         "partner",
         "target",
-        "token_uid",
         "response_result",
         "result_display",
         "timing",
