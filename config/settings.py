@@ -94,6 +94,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with the health check skipped on a connection that served a request moments ago
+    # (roaming/core/backends/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "roaming.core.backends.postgresql"
+DATABASE_HEALTH_CHECK_GRACE = env.float("DATABASE_HEALTH_CHECK_GRACE", default=2.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several threads (dev server, eager tasks) write to the same file: wait instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
