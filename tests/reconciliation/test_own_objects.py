@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.authtoken.models import Token as ApiToken
 
 from roaming.locations.ocpi.render import location_to_ocpi
 from roaming.ocpi.models import OutboxMessage
@@ -19,9 +20,13 @@ from roaming.ocpi.renderers import dumps
 from roaming.reconciliation.models import Difference
 from roaming.reconciliation.services import reconciliation_run
 from roaming.reconciliation.services.own_objects import own_objects_check
+from roaming.sessions.models import ChargingSession
+from roaming.sessions.ocpi.render import session_to_ocpi
+from roaming.sessions.services.announce import jsonable
 from roaming.tariffs.ocpi.render import tariff_to_ocpi
 from roaming.tokens.ocpi.render import token_to_ocpi
 from tests.locations.factories import location_with_evses
+from tests.sessions.factories import cached_token, charger, start_body
 from tests.stub_server import envelope
 from tests.tariffs.factories import TariffFactory
 from tests.tokens.factories import TokenFactory
@@ -170,3 +175,30 @@ def test_report_filters_and_csv_show_the_new_kinds_and_action(admin_client, stub
     response = admin_client.get(f"/admin/reconciliation/reconciliationrun/{run.pk}/csv/?action=repush")
     [row] = csv.DictReader(io.StringIO(response.content.decode()))
     assert (row["kind"], row["object_id"], row["suggested_action"]) == ("missing_at_partner", "NL/EXA/LOST", "repush")
+
+
+def test_own_sessions_are_read_back_at_their_emsp_only_and_repushed_whole(
+    client, stub_server, stub_partner, django_user_model
+):
+    emsp = stub_partner("DE", "MSP", "EMSP", [("sessions", "RECEIVER", "/emsp/sessions")])
+    other = stub_partner("DE", "OTH", "EMSP", [("sessions", "RECEIVER", "/other/sessions")])
+    cached_token(uid="CARD1", partner=emsp)
+    cached_token(uid="CARD2", party_id="OTH", partner=other)
+    charger(internal_id="CP-1")
+    charger(internal_id="CP-2")
+    key = ApiToken.objects.create(user=django_user_model.objects.create_user("csms", is_staff=True)).key
+    for body in (start_body("TX1"), start_body("TX2", token="CARD2", charger_id="CP-2")):
+        response = client.post(
+            "/api/v1/sessions", body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
+        )
+        assert response.status_code in (200, 201), response.content
+    OutboxMessage.objects.update(status="delivered")  # both PUTs confirmed; the eMSP lost its copy since
+    ours = ChargingSession.objects.get(emsp_partner=emsp)
+    today = {"date_from": timezone.now() - timedelta(days=1), "date_to": timezone.now() + timedelta(days=1)}
+
+    run = reconciliation_run(partner_id=emsp.pk, module="sessions", repair=True, **today)
+
+    assert rows(run) == [("missing_at_partner", ours.session_id, "", None, None, "repush", "queued")]
+    assert [r.path for r in stub_server.requests] == [f"/emsp/sessions/NL/EXA/{ours.session_id}"]  # not the other's
+    [message] = OutboxMessage.objects.filter(status="pending")
+    assert (message.partner_id, message.method, message.body) == (emsp.pk, "PUT", jsonable(session_to_ocpi(ours)))
