@@ -64,6 +64,7 @@ def test_locations_missing_or_differing_at_the_emsp_are_repushed_to_it_alone(
         copy = wire(location_to_ocpi(location))
         if location is changed:
             copy["evses"][0]["status"] = "CHARGING"
+            copy["evses"].append({**copy["evses"][0], "uid": "GHOST", "status": "AVAILABLE"})  # one we never had
         if location is newer:
             copy["evses"][0]["status"], copy["last_updated"] = "OUTOFORDER", "2024-03-01T00:00:00Z"
         stub_server.route("GET", f"{LOCATIONS}/NL/EXA/{location.location_id}", (200, envelope(copy), {}))
@@ -79,6 +80,7 @@ def test_locations_missing_or_differing_at_the_emsp_are_repushed_to_it_alone(
 
     assert rows(run) == [
         ("differs_at_partner", "C", "evses[C-E1].status", "AVAILABLE", "CHARGING", "repush", "queued"),
+        ("differs_at_partner", "C", "evses[GHOST].status", None, "AVAILABLE", "repush", "queued"),
         ("differs_at_partner", "E", "evses[E-E1].status", "AVAILABLE", "OUTOFORDER", "review", ""),
         ("differs_at_partner", "E", "last_updated", "2024-01-01T12:00:00Z", "2024-03-01T00:00:00Z", "review", ""),
         ("missing_at_partner", "B", "", None, None, "repush", "queued"),
@@ -89,7 +91,7 @@ def test_locations_missing_or_differing_at_the_emsp_are_repushed_to_it_alone(
         "5 of 5 of our own locations were read back at the partner's Receiver",
         "1 of them have a push pending in the outbox: in flight, to review, not pushed twice",
     ]
-    assert (run.differences_found, run.repaired) == (5, 2)
+    assert (run.differences_found, run.repaired) == (6, 3)
     # The repair is a full PUT of our current object, kept in the outbox until the eMSP confirmed it.
     repushed = OutboxMessage.objects.exclude(pk=in_flight.pk)
     assert sorted((m.partner_id, m.method, m.object_key, m.status) for m in repushed) == [

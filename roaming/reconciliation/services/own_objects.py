@@ -94,7 +94,7 @@ def own_objects_check(
             action = _action(in_flight=flying, ours=ours, theirs=found.theirs)
             for name in found.differing:
                 findings.append(
-                    Finding(Kind.DIFFERS_AT_PARTNER, label, action, name, ours[name], found.theirs.get(name), key)
+                    Finding(Kind.DIFFERS_AT_PARTNER, label, action, name, ours.get(name), found.theirs.get(name), key)
                 )
     notes = [f"{checked} of {len(rows)} of our own {module} were read back at the partner's Receiver", *errors]
     if in_flight:

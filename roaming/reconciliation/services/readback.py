@@ -54,4 +54,6 @@ def read_back(
             yield item, ReadBack(missing=True)  # a success without the object: it has none to give
             continue
         theirs = spec.summarise_ocpi(obj)
-        yield item, ReadBack(theirs=theirs, differing=tuple(sorted(n for n in ours if ours[n] != theirs.get(n))))
+        # Both sides' fields: an EVSE only the partner lists differs as much as one only we list.
+        differing = tuple(sorted(n for n in ours.keys() | theirs.keys() if ours.get(n) != theirs.get(n)))
+        yield item, ReadBack(theirs=theirs, differing=differing)

@@ -51,7 +51,7 @@ def sent_cdrs_check(*, partner_id: int, date_from: datetime, date_to: datetime) 
         checked += 1
         for name in found.differing:
             findings.append(
-                Finding(Kind.SENT_CDR_DIFFERS, label, Action.REVIEW, name, ours[name], found.theirs.get(name))
+                Finding(Kind.SENT_CDR_DIFFERS, label, Action.REVIEW, name, ours.get(name), found.theirs.get(name))
             )
     notes = [f"{checked} of {len(cdrs)} CDRs we sent were read back at their Location URL", *errors]
     return findings, notes
