@@ -67,3 +67,24 @@ def registered_partner(db):
     from tests.partners.factories import registered_partner_with_token
 
     return registered_partner_with_token()
+
+
+@pytest.fixture
+def stub_partner(stub_server, settings, db):
+    """Make registered partners whose endpoints are paths on the stub server:
+    ``stub_partner("BE", "BEC", "CPO", [("locations", "SENDER", "/ocpi/2.2.1/cpo/locations")])``. The client's own
+    quick retries are off, so a stubbed failure is asked once."""
+    from tests.partners.factories import registered_partner_with_token
+
+    settings.OCPI_CLIENT_RETRIES = 0
+
+    def make(country_code: str, party_id: str, role: str, endpoints: list[tuple[str, str, str]]):
+        partner, _ = registered_partner_with_token(
+            country_code=country_code,
+            party_id=party_id,
+            role=role,
+            endpoints=[(module, interface, f"{stub_server.url}{path}") for module, interface, path in endpoints],
+        )
+        return partner
+
+    return make

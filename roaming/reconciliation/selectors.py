@@ -15,8 +15,8 @@ from roaming.reconciliation.specs import Key, ModuleSpec
 CHUNK = 5000
 
 
-def _summaries(spec: ModuleSpec, queryset: QuerySet) -> dict[Key, dict]:
-    rows = list(queryset.values(*spec.fields))
+def _rows(spec: ModuleSpec, queryset: QuerySet) -> list[dict]:
+    rows = list(queryset.values(*dict.fromkeys((*spec.fields, "id"))))
     if spec.module == "locations":  # each EVSE's status: one more query for the whole set
         by_location: dict[int, dict] = defaultdict(dict)
         evses = EVSE.objects.filter(location_id__in=[r["id"] for r in rows]).values_list("location_id", "uid", "status")
@@ -24,6 +24,11 @@ def _summaries(spec: ModuleSpec, queryset: QuerySet) -> dict[Key, dict]:
             by_location[location_id][uid.upper()] = status
         for row in rows:
             row["evses"] = by_location.get(row["id"], {})
+    return rows
+
+
+def _summaries(spec: ModuleSpec, queryset: QuerySet) -> dict[Key, dict]:
+    rows = _rows(spec, queryset)
     # ``_label``: the id as we hold it (a CiString's spelling), for the differences to show; never compared.
     return {spec.key_of_held(row): {**spec.summarise_held(row), "_label": spec.label_of_held(row)} for row in rows}
 
@@ -33,6 +38,22 @@ def held_in_period(*, spec: ModuleSpec, partner_id: int, date_from: datetime, da
     ``last_updated`` is), summarised by ``spec``, by key."""
     queryset = spec.model.objects.filter(spec.held(partner_id), last_updated__gte=date_from, last_updated__lt=date_to)
     return _summaries(spec, queryset)
+
+
+def own_in_period(*, spec: ModuleSpec, partner_id: int, date_from: datetime, date_to: datetime) -> list[dict]:
+    """Our own objects of ``spec``'s module that its push gives ``partner_id`` (``spec.own``) with ``last_updated``
+    in ``[date_from, date_to)``, oldest first: ``{"pk", "label"`` (also the outbox ``object_key``), ``"path"`` (at
+    the partner's Receiver), ``"summary"}``. Two queries for locations (EVSE statuses), one otherwise."""
+    queryset = spec.model.objects.filter(spec.own(partner_id), last_updated__gte=date_from, last_updated__lt=date_to)
+    return [
+        {
+            "pk": row["id"],
+            "label": spec.label_of_held(row),
+            "path": spec.receiver_path_of_held(row),
+            "summary": spec.summarise_held(row),
+        }
+        for row in _rows(spec, queryset.order_by("last_updated", "id"))
+    ]
 
 
 def held_by_keys(*, spec: ModuleSpec, partner_id: int, keys: Iterable[Key]) -> dict[Key, dict]:

@@ -7,6 +7,9 @@ fields a user cares about, from our row and from the partner's OCPI JSON in one 
 * Locations: ``last_updated`` and each EVSE's status (mod_locations.asciidoc);
 * Tariffs: currency, type, validity window, ``last_updated``, and whether we retired it;
 * Tokens: ``valid``, ``whitelist``, ``contract_id``, ``last_updated``.
+
+The same summaries compare our own objects (``own``: locations, tariffs and sessions of our CPO, tokens of our
+eMSP) with the partner's copy read back from its Receiver.
 """
 
 from collections.abc import Callable
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 
 from django.db.models import Model, Q
 
@@ -75,6 +79,9 @@ class ModuleSpec:
     typed: bool = False
     #: whether our summary is of an object already marked removed (a full pull did; not missing there any more)
     is_removed: Callable[[dict], bool] = lambda summary: False
+    #: our own objects the module's push gives this partner (``partner_id`` -> Q), for modules we own and push to a
+    #: partner's Receiver; None where it does not apply (CDRs we sent are read back at their ``Location`` URL)
+    own: Callable[[int], Q] | None = None
 
     def key_of_ocpi(self, obj: Any) -> Key | None:
         if not isinstance(obj, dict):
@@ -98,6 +105,12 @@ class ModuleSpec:
     def label_of_held(self, row: dict) -> str:
         parts = [row["country_code"], row["party_id"], row[self.id_field]]
         return "/".join([*parts, row["type"]] if self.typed else parts)
+
+    def receiver_path_of_held(self, row: dict) -> str:
+        """The tail of the partner's Receiver URL of one of our objects, as the module's push addresses it:
+        ``{country_code}/{party_id}/{id}`` (tokens: ``?type={type}``, mod_tokens.asciidoc Receiver interface)."""
+        path = "/".join([row["country_code"], row["party_id"], quote(row[self.id_field], safe="")])
+        return f"{path}?type={row['type']}" if self.typed else path
 
     def key_of_held(self, row: dict) -> Key:
         key = (row["country_code"], row["party_id"], row[self.id_field].upper())
@@ -251,6 +264,8 @@ SPECS: dict[str, ModuleSpec] = {
         ),
         summarise_held=_session_held,
         summarise_ocpi=_session_ocpi,
+        # only the eMSP of the driver's token gets the session (mod_sessions.asciidoc; ``session_push_put``)
+        own=lambda partner_id: Q(source_partner__isnull=True, emsp_partner_id=partner_id),
     ),
     "locations": ModuleSpec(
         module="locations",
@@ -261,6 +276,9 @@ SPECS: dict[str, ModuleSpec] = {
         summarise_held=_location_held,
         summarise_ocpi=_location_ocpi,
         is_removed=lambda s: all(v == "REMOVED" for k, v in s.items() if k.startswith("evses[")),
+        # every partner with a locations Receiver gets all of them (``locations_push_own``): ``publish`` and
+        # ``publish_allowed_to`` travel inside the object and tell the eMSP whom to show it to
+        own=lambda partner_id: Q(source_partner__isnull=True),
     ),
     "tariffs": ModuleSpec(
         module="tariffs",
@@ -280,6 +298,7 @@ SPECS: dict[str, ModuleSpec] = {
         summarise_held=_tariff_held,
         summarise_ocpi=_tariff_ocpi,
         is_removed=lambda s: s["retired"],
+        own=lambda partner_id: Q(source_partner__isnull=True),  # every tariffs Receiver (``tariff_save_own``)
     ),
     "tokens": ModuleSpec(
         module="tokens",
@@ -291,6 +310,7 @@ SPECS: dict[str, ModuleSpec] = {
         summarise_ocpi=_token_ocpi,
         is_removed=lambda s: s["valid"] is False,
         typed=True,
+        own=lambda partner_id: Q(source_partner__isnull=True),  # every tokens Receiver (``token_save_own``)
     ),
 }
 

@@ -39,7 +39,7 @@ from roaming.ocpi.kit.receive import (
     refuse_own,
     storable,
 )
-from roaming.ocpi.push import push_enqueue
+from roaming.ocpi.push import PushItem, push_enqueue, push_enqueue_many
 from roaming.tariffs.models import Tariff
 from roaming.tariffs.ocpi.render import jsonable, tariff_to_ocpi
 from roaming.tariffs.ocpi.serializers import validate_tariff
@@ -218,6 +218,15 @@ def _push_put(tariff: Tariff) -> int:
         path=tariff.object_key,
         body=jsonable(tariff_to_ocpi(tariff)),
     )
+
+
+def tariffs_push_own(*, tariff_ids: list[int], partner_ids: list[int] | None = None) -> int:
+    """PUT our current tariffs ``tariff_ids`` again (mod_tariffs.asciidoc, "Push model"), to ``partner_ids`` only
+    when given (a reconciliation re-pushes to the one partner missing them). Call inside a transaction; returns the
+    number of outbox messages written."""
+    tariffs = Tariff.objects.filter(pk__in=tariff_ids, source_partner__isnull=True).order_by("pk")
+    items = [PushItem(t.object_key, "PUT", t.object_key, jsonable(tariff_to_ocpi(t))) for t in tariffs]
+    return push_enqueue_many(module=MODULE, items=items, partner_ids=partner_ids)
 
 
 def tariff_save_own(*, data: Mapping) -> Tariff:

@@ -3,7 +3,9 @@
 With the eMSP down while the CPO sends a session update and a CDR (and the CPO giving those pushes up:
 transport_and_format.asciidoc leaves re-synchronisation to the receiver), the eMSP's reconciliation reports the
 missing CDR and the stale session, ``--repair`` fetches both, the next run reports no difference. A location the
-CPO deleted while the eMSP was unreachable is REMOVED at the eMSP after its next full pull, which says so.
+CPO deleted while the eMSP was unreachable is REMOVED at the eMSP after its next full pull, which says so. A location
+of the CPO the eMSP lost is reported by the CPO's reconciliation as missing at the partner, re-pushed by
+``--repair`` through the outbox, and held by the eMSP again.
 """
 
 import datetime as dt
@@ -17,8 +19,8 @@ def iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def reconcile(emsp, module: str, window: list[str], *extra: str) -> tuple[int, dict]:
-    proc = emsp.manage("reconcile", "NL/CPO", "--module", module, *window, "--json", *extra, check=False)
+def reconcile(instance, module: str, window: list[str], *extra: str, partner: str = "NL/CPO") -> tuple[int, dict]:
+    proc = instance.manage("reconcile", partner, "--module", module, *window, "--json", *extra, check=False)
     assert proc.returncode in (0, 1), f"{proc.stdout}\n{proc.stderr}"
     return proc.returncode, json.loads(proc.stdout)
 
@@ -147,3 +149,34 @@ def test_a_location_deleted_while_the_emsp_was_unreachable_is_removed_by_its_nex
 
     status, report = reconcile(emsp, "locations", window)
     assert [r for r in rows(report) if "LOC-REC-1" in r[1]] == []
+
+
+def test_a_location_the_emsp_lost_is_reported_by_the_cpo_and_repushed(registered_pair):
+    cpo, emsp = registered_pair.cpo, registered_pair.emsp
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    window = ["--from", iso(now - dt.timedelta(seconds=5)), "--to", iso(now + dt.timedelta(hours=1))]
+    cpo.manage("import_chargers", str(DATA / "repush_chargers.csv"))
+    held = "SELECT count(*) FROM locations_location WHERE location_id = 'LOC-REP-1' AND source_partner_id IS NOT NULL"
+    emsp.wait_for(held, expect=lambda r: r == [(1,)])
+    emsp.shell(
+        "from roaming.locations.models import Location\n"
+        "Location.objects.filter(location_id='LOC-REP-1', source_partner__isnull=False).delete()\n"
+    )
+
+    status, report = reconcile(cpo, "locations", window, partner="DE/MSP")
+    assert status == 1, report
+    assert [(r[0], r[1], r[2], r[4], r[5]) for r in rows(report) if "LOC-REP-1" in r[1]] == [
+        ("missing_at_partner", "NL/CPO/LOC-REP-1", "", None, "repush")
+    ]
+    assert any("our own locations were read back at the partner's Receiver" in n for n in report["notes"])
+
+    status, report = reconcile(cpo, "locations", window, "--repair", partner="DE/MSP")
+    repushed = [d for d in report["differences"] if "LOC-REP-1" in d["object_id"]]
+    assert (status, [(d["repaired"], d["repair_outcome"]) for d in repushed]) == (0, [(True, "queued")])
+    emsp.wait_for(held, expect=lambda r: r == [(1,)])  # the CPO's worker delivered the PUT from the outbox
+    evses = "SELECT e.status FROM locations_evse e JOIN locations_location l ON l.id = e.location_id " \
+        "WHERE l.location_id = 'LOC-REP-1'"  # fmt: skip
+    assert len(emsp.query(evses)) == 1  # the whole location came back, its EVSE too
+
+    status, report = reconcile(cpo, "locations", window, partner="DE/MSP")
+    assert (status, [r for r in rows(report) if "LOC-REP-1" in r[1]]) == (0, [])

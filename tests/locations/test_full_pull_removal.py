@@ -9,7 +9,6 @@ from roaming.locations.models import EVSE, Location
 from roaming.ocpi.models import SyncRun
 from roaming.ocpi.pull import sync_pull
 from tests.locations.conftest import example
-from tests.partners.factories import registered_partner_with_token
 from tests.stub_server import envelope
 
 pytestmark = pytest.mark.django_db
@@ -18,12 +17,8 @@ PATH = "/ocpi/2.2.1/cpo/locations"
 
 
 @pytest.fixture
-def cpo(stub_server, settings):
-    settings.OCPI_CLIENT_RETRIES = 0
-    partner, _ = registered_partner_with_token(
-        country_code="BE", party_id="BEC", role="CPO", endpoints=[("locations", "SENDER", f"{stub_server.url}{PATH}")]
-    )
-    return partner
+def cpo(stub_partner):
+    return stub_partner("BE", "BEC", "CPO", [("locations", "SENDER", PATH)])
 
 
 def serve(stub, ids):

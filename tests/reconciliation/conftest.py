@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.data import OCPI_EXAMPLES
-from tests.partners.factories import registered_partner_with_token
 from tests.stub_server import envelope
 
 CDRS = "/ocpi/2.2.1/cpo/cdrs"
@@ -21,19 +20,13 @@ def session_example(**extra) -> dict:
 
 
 @pytest.fixture
-def cpo(stub_server, settings):
-    settings.OCPI_CLIENT_RETRIES = 0
-    partner, _ = registered_partner_with_token(
-        country_code="BE",
-        party_id="BEC",
-        role="CPO",
-        endpoints=[
-            ("cdrs", "SENDER", f"{stub_server.url}{CDRS}"),
-            ("sessions", "SENDER", f"{stub_server.url}{SESSIONS}"),
-            ("locations", "SENDER", f"{stub_server.url}{LOCATIONS}"),
-        ],
+def cpo(stub_partner):
+    return stub_partner(
+        "BE",
+        "BEC",
+        "CPO",
+        [("cdrs", "SENDER", CDRS), ("sessions", "SENDER", SESSIONS), ("locations", "SENDER", LOCATIONS)],
     )
-    return partner
 
 
 def serve(stub, path, objects, page=2):

@@ -128,7 +128,10 @@ def test_completeness_reports_sessions_without_cdr_and_sessions_stuck_active(cpo
         ("session_without_cdr", "BE/BEC/101", "cdr",
          {"status": "COMPLETED", "end_date_time": "2015-06-29T23:50:16Z"}, None, "review", ""),
     ]  # fmt: skip
-    assert run.notes == ["the partner publishes no sessions Sender: nothing to compare with its list"]
+    assert run.notes == [
+        "the partner publishes no sessions Sender: nothing to compare with its list",
+        "the partner publishes no sessions Receiver: our own sessions were not read back",
+    ]
 
 
 def test_an_unreachable_partner_fails_the_run_and_says_why(stub_server, cpo):

@@ -8,7 +8,6 @@ from roaming.ocpi.models import OutboxMessage
 from roaming.reconciliation.models import Difference
 from roaming.reconciliation.services import reconciliation_run
 from tests.cdrs.factories import own_cdr, own_cdr_payload
-from tests.partners.factories import registered_partner_with_token
 from tests.reconciliation.conftest import JUNE
 from tests.stub_server import envelope
 
@@ -18,12 +17,8 @@ RECEIVER = "/ocpi/2.2.1/emsp/cdrs"
 
 
 @pytest.fixture
-def emsp(stub_server, settings):
-    settings.OCPI_CLIENT_RETRIES = 0
-    partner, _ = registered_partner_with_token(
-        country_code="DE", party_id="TNM", role="EMSP", endpoints=[("cdrs", "RECEIVER", f"{stub_server.url}{RECEIVER}")]
-    )
-    return partner
+def emsp(stub_partner):
+    return stub_partner("DE", "TNM", "EMSP", [("cdrs", "RECEIVER", RECEIVER)])
 
 
 def test_sent_cdrs_lost_differing_or_unconfirmed_are_reported_and_reposted(stub_server, emsp):

@@ -12,7 +12,6 @@ from roaming.tariffs.models import Tariff
 from roaming.tariffs.services import tariffs_ingest_page
 from roaming.tokens.models import Token
 from roaming.tokens.services.receive import tokens_ingest_page
-from tests.partners.factories import registered_partner_with_token
 from tests.reconciliation.conftest import serve
 from tests.tariffs.factories import tariff_payload
 from tests.tokens.factories import token_payload
@@ -34,12 +33,9 @@ def tariffs(*items):
     return json.loads(json.dumps(list(items), default=str))
 
 
-def test_tariffs_currency_and_retirement(stub_server, settings):
-    settings.OCPI_CLIENT_RETRIES = 0
+def test_tariffs_currency_and_retirement(stub_server, stub_partner):
     path = "/ocpi/2.2.1/cpo/tariffs"
-    cpo, _ = registered_partner_with_token(
-        country_code="DE", party_id="CPO", role="CPO", endpoints=[("tariffs", "SENDER", f"{stub_server.url}{path}")]
-    )
+    cpo = stub_partner("DE", "CPO", "CPO", [("tariffs", "SENDER", path)])
     tariffs_ingest_page(
         partner_id=cpo.pk, objects=tariffs(tariff_payload(tariff_id="T1"), tariff_payload(tariff_id="T2"))
     )
@@ -58,12 +54,9 @@ def test_tariffs_currency_and_retirement(stub_server, settings):
     ]
 
 
-def test_tokens_valid_differs_and_one_no_longer_listed(stub_server, settings):
-    settings.OCPI_CLIENT_RETRIES = 0
+def test_tokens_valid_differs_and_one_no_longer_listed(stub_server, stub_partner):
     path = "/ocpi/2.2.1/emsp/tokens"
-    emsp, _ = registered_partner_with_token(
-        country_code="DE", party_id="MSP", role="EMSP", endpoints=[("tokens", "SENDER", f"{stub_server.url}{path}")]
-    )
+    emsp = stub_partner("DE", "MSP", "EMSP", [("tokens", "SENDER", path)])
     tokens_ingest_page(partner_id=emsp.pk, objects=[token_payload(uid="A"), token_payload(uid="B")])
     serve(stub_server, path, [token_payload(uid="A", valid=False)])
 

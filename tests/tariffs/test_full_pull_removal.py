@@ -10,7 +10,6 @@ from roaming.cdrs.services.pricecheck import _find_tariff
 from roaming.ocpi.pull import sync_pull
 from roaming.tariffs.models import Tariff
 from roaming.tariffs.selectors import tariff_prices_at
-from tests.partners.factories import registered_partner_with_token
 from tests.stub_server import envelope
 from tests.tariffs.factories import tariff_payload
 
@@ -20,12 +19,8 @@ PATH = "/ocpi/2.2.1/cpo/tariffs"
 
 
 @pytest.fixture
-def cpo(stub_server, settings):
-    settings.OCPI_CLIENT_RETRIES = 0
-    partner, _ = registered_partner_with_token(
-        country_code="DE", party_id="CPO", role="CPO", endpoints=[("tariffs", "SENDER", f"{stub_server.url}{PATH}")]
-    )
-    return partner
+def cpo(stub_partner):
+    return stub_partner("DE", "CPO", "CPO", [("tariffs", "SENDER", PATH)])
 
 
 def serve(stub, ids):

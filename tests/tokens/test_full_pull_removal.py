@@ -5,7 +5,6 @@ import pytest
 
 from roaming.ocpi.pull import sync_pull
 from roaming.tokens.models import Token
-from tests.partners.factories import registered_partner_with_token
 from tests.stub_server import envelope
 from tests.tokens.factories import token_payload
 
@@ -15,12 +14,8 @@ PATH = "/ocpi/2.2.1/emsp/tokens"
 
 
 @pytest.fixture
-def emsp(stub_server, settings):
-    settings.OCPI_CLIENT_RETRIES = 0
-    partner, _ = registered_partner_with_token(
-        country_code="DE", party_id="MSP", role="EMSP", endpoints=[("tokens", "SENDER", f"{stub_server.url}{PATH}")]
-    )
-    return partner
+def emsp(stub_partner):
+    return stub_partner("DE", "MSP", "EMSP", [("tokens", "SENDER", PATH)])
 
 
 def serve(stub, tokens):

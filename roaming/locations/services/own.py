@@ -43,19 +43,21 @@ def location_push_own(location: Location) -> int:
     return locations_push_own([location.pk])
 
 
-def locations_push_own(location_ids, *, chunk: int = 500) -> int:
+def locations_push_own(location_ids, *, chunk: int = 500, partner_ids: list[int] | None = None) -> int:
     """PUT many of our locations at once (imports, bulk tariff assignment): rendered in chunks with one prefetch
-    per chunk, written to the outbox in bulk. Returns the number of outbox messages written."""
+    per chunk, written to the outbox in bulk. ``partner_ids`` narrows the fan-out (a reconciliation re-pushes to
+    the one partner missing them). Returns the number of outbox messages written."""
     from roaming.locations.ocpi.render import location_to_ocpi
 
     ids = sorted({getattr(pk, "pk", pk) for pk in location_ids})
     written = 0
     for start in range(0, len(ids), chunk):
-        rows = Location.objects.filter(pk__in=ids[start : start + chunk]).prefetch_related("evses__connectors")
+        own = Location.objects.filter(pk__in=ids[start : start + chunk], source_partner__isnull=True)
+        rows = own.prefetch_related("evses__connectors")
         items = [
             PushItem(location_object_key(row), "PUT", location_object_key(row), location_to_ocpi(row)) for row in rows
         ]
-        written += push_enqueue_many(module=MODULE, items=items)
+        written += push_enqueue_many(module=MODULE, items=items, partner_ids=partner_ids)
     return written
 
 

@@ -6,12 +6,14 @@ For one partner, one module and a period (``date_from`` inclusive, ``date_to`` e
    paging client (``OcpiClient.iter_pages``: ``date_from``/``date_to``/``limit``, Link or offset fallback) and
    compared, in dicts keyed by (country_code, party_id, id), with our copies (``selectors.held_in_period``, plus
    ``held_by_keys`` for objects whose copy here is older than the period);
-2. for CDRs, the ones we sent are read back at their ``Location`` URL (``sent_cdrs``); CDRs and sessions get the
-   completeness checks (``findings``);
-3. with ``repair``: an object we miss or hold outdated is stored through the module's own pull ingest (the one
-   write path of pulled objects, ``PullHandler.ingest``) and compared again; a CDR the eMSP lost or never confirmed
-   is POSTed again through the outbox (``cdr_push_to_owner``); a location, tariff or token the partner no longer
-   lists is removed by a full pull (``sync_pull(full=True)``, the module's own removal);
+2. for CDRs, the ones we sent are read back at their ``Location`` URL (``sent_cdrs``); for locations, tariffs,
+   sessions and tokens, where the partner publishes a Receiver, our own objects it should hold are read back there
+   (``own_objects``); CDRs and sessions get the completeness checks (``findings``);
+3. with ``repair`` (``repairs``): an object we miss or hold outdated is stored through the module's own pull ingest
+   (the one write path of pulled objects, ``PullHandler.ingest``) and compared again; a CDR the eMSP lost or never
+   confirmed is POSTed again through the outbox (``cdr_push_to_owner``); a location, tariff or token the partner no
+   longer lists is removed by a full pull (``sync_pull(full=True)``, the module's own removal); one of our own
+   objects the partner is missing or holds differently is PUT again through the module's push, via the outbox;
 4. a run that found differences mails ``RECONCILIATION_NOTIFY_EMAILS``.
 """
 
@@ -22,26 +24,22 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone
 
-from roaming.cdrs.models import Cdr
-from roaming.cdrs.services import cdr_push_to_owner
 from roaming.ocpi.client import OcpiClientError
 from roaming.ocpi.datetimes import format_datetime
 from roaming.ocpi.directory import directory
-from roaming.ocpi.pull import SyncError, pull_handler, sync_pull
 from roaming.ocpi.status import InterfaceRole
-from roaming.reconciliation.choices import Action, Kind, Module, RepairOutcome, RunStatus
+from roaming.reconciliation.choices import Kind, Module, RunStatus
 from roaming.reconciliation.models import Difference, ReconciliationRun
 from roaming.reconciliation.selectors import held_by_keys, held_in_period
 from roaming.reconciliation.services.findings import Finding, cdrs_completeness, compare, sessions_completeness
+from roaming.reconciliation.services.own_objects import own_objects_check
+from roaming.reconciliation.services.repairs import repair
 from roaming.reconciliation.services.sent_cdrs import sent_cdrs_check
-from roaming.reconciliation.specs import SPECS, Key, visible
+from roaming.reconciliation.specs import SPECS, Key
 
 logger = logging.getLogger("roaming.reconciliation")
-
-INGEST_BATCH = 1000
 
 
 def _their_list(*, partner_id: int, module: str, url: str, date_from: datetime, date_to: datetime) -> dict[Key, dict]:
@@ -111,6 +109,10 @@ def _findings(run: ReconciliationRun) -> tuple[list[Finding], dict[Key, dict]]:
         found, notes = sent_cdrs_check(**_window(run))
         findings += found
         run.notes += notes
+    if SPECS[run.module].own is not None:
+        found, notes = own_objects_check(module=run.module, **_window(run))
+        findings += found
+        run.notes += notes
     return findings, theirs
 
 
@@ -139,77 +141,6 @@ def _store(run: ReconciliationRun, findings: list[Finding]) -> list[Difference]:
         ],
         batch_size=2000,
     )
-
-
-def _repair_fetch(run: ReconciliationRun, differences: list[Difference], theirs: dict[Key, dict], keys: dict) -> None:
-    """Store the partner's copies through the module's pull ingest, then compare each again: repaired when ours now
-    matches theirs."""
-    spec = SPECS[run.module]
-    handler = pull_handler(run.module)
-    wanted = sorted({keys[d.pk] for d in differences}, key=str)
-    rejected: list[str] = []
-    for start in range(0, len(wanted), INGEST_BATCH):
-        batch = [theirs[k] for k in wanted[start : start + INGEST_BATCH]]
-        rejected += handler.ingest(partner_id=run.partner_id, objects=batch).get("rejected", [])
-    now_held = held_by_keys(spec=spec, partner_id=run.partner_id, keys=wanted)
-    for difference in differences:
-        key = keys[difference.pk]
-        held = now_held.get(key)
-        if held is not None and visible(held) == spec.summarise_ocpi(theirs[key]):
-            difference.repaired, difference.repair_outcome = True, RepairOutcome.REPAIRED
-            difference.repair_message = "the partner's copy was stored"
-        else:
-            difference.repair_outcome = RepairOutcome.FAILED
-            reasons = [r for r in rejected if key[-1].lower() in r.lower()] or rejected[:1]
-            difference.repair_message = ("; ".join(reasons) or "stored copy still differs")[:2000]
-
-
-def _repair_repost(differences: list[Difference], keys: dict) -> None:
-    """POST again, through the outbox, the CDRs the eMSP lost or never confirmed (mod_cdrs.asciidoc, Push model)."""
-    by_pk = Cdr.objects.in_bulk([keys[d.pk][1] for d in differences])
-    with transaction.atomic():
-        for difference in differences:
-            cdr = by_pk.get(keys[difference.pk][1])
-            queued = cdr is not None and cdr_push_to_owner(cdr=cdr)
-            difference.repaired = bool(queued)
-            difference.repair_outcome = RepairOutcome.QUEUED if queued else RepairOutcome.FAILED
-            difference.repair_message = "POST queued in the outbox" if queued else "no partner owns the token"
-
-
-def _repair_full_pull(run: ReconciliationRun, differences: list[Difference]) -> None:
-    """A full pull (``roaming.ocpi.pull``), which marks removed what the partner no longer lists, through the
-    module's own removal; each object is repaired when the pull removed it."""
-    try:
-        pulled = sync_pull(partner_id=run.partner_id, module=run.module, full=True)
-    except SyncError as exc:
-        pulled, message = None, str(exc)
-    else:
-        message = "a pull of this partner and module is already running" if pulled is None else pulled.last_error
-    succeeded = pulled is not None and pulled.status == "succeeded"
-    removed = {r.upper() for r in pulled.removed_ids} if succeeded else set()
-    run.notes.append(f"full pull {pulled.pk}: {pulled.removed} removed" if succeeded else f"full pull: {message}")
-    for difference in differences:
-        if difference.object_id.upper() in removed:
-            difference.repaired, difference.repair_outcome = True, RepairOutcome.REPAIRED
-            difference.repair_message = f"removed by full pull {pulled.pk}"
-        else:
-            difference.repair_outcome = RepairOutcome.FAILED
-            difference.repair_message = (message or "the full pull did not remove it")[:2000]
-
-
-def _repair(run: ReconciliationRun, differences: list[Difference], findings: list[Finding], theirs) -> None:
-    keys = {d.pk: f.key for d, f in zip(differences, findings, strict=True)}
-    fetch = [d for d in differences if d.action == Action.FETCH and keys[d.pk] in theirs]
-    repost = [d for d in differences if d.action == Action.REPOST_CDR]
-    full_pull = [d for d in differences if d.action == Action.FULL_PULL]
-    if fetch:
-        _repair_fetch(run, fetch, theirs, keys)
-    if repost:
-        _repair_repost(repost, keys)
-    if full_pull:
-        _repair_full_pull(run, full_pull)
-    changed = fetch + repost + full_pull
-    Difference.objects.bulk_update(changed, ["repaired", "repair_outcome", "repair_message"], batch_size=2000)
 
 
 def _notify(run: ReconciliationRun) -> None:
@@ -270,7 +201,7 @@ def reconciliation_execute(*, run_id: int) -> ReconciliationRun:
         logger.warning("reconciliation %s with partner %s failed: %s", run.pk, run.partner_id, exc.message)
     differences = _store(run, findings)
     if run.repair and differences:
-        _repair(run, differences, findings, theirs)
+        repair(run, differences, findings, theirs)
     local = _completeness(run)
     differences += _store(run, local)
     findings += local

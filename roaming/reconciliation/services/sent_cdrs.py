@@ -1,16 +1,15 @@
 """The CDRs we sent (our CPO, mod_cdrs.asciidoc "Push model"): GET each at the ``Location`` URL the eMSP answered
-our POST with (``Cdr.location_url``) and report those it no longer has, holds differently, or never confirmed."""
+our POST with (``Cdr.location_url``, ``readback``) and report those it no longer has, holds differently, or never
+confirmed."""
 
 from datetime import datetime
 
 from roaming.cdrs.choices import Direction
 from roaming.cdrs.models import Cdr
-from roaming.ocpi.client import OcpiClientError
-from roaming.ocpi.directory import directory
 from roaming.ocpi.models import OutboxMessage
-from roaming.ocpi.status import InterfaceRole, OcpiStatus
 from roaming.reconciliation.choices import Action, Kind
 from roaming.reconciliation.services.findings import Finding
+from roaming.reconciliation.services.readback import read_back
 from roaming.reconciliation.specs import SPECS
 
 MAX_REPORTED_ERRORS = 5
@@ -31,29 +30,28 @@ def sent_cdrs_check(*, partner_id: int, date_from: datetime, date_to: datetime) 
             partner_id=partner_id, module="cdrs", status=OutboxMessage.Status.PENDING
         ).values_list("object_key", flat=True)
     )
-    client = directory().client(partner_id, module="cdrs", interface=InterfaceRole.RECEIVER)
     findings, errors, checked = [], [], 0
+    located = []
     for row in cdrs:
         label = f"{row['country_code']}/{row['party_id']}/{row['cdr_id']}"
         ours = spec.summarise_held(row)
-        if not row["location_url"]:
-            if row["confirmed_at"] is None:
-                action = Action.REVIEW if label in pending else Action.REPOST_CDR
-                findings.append(Finding(Kind.SENT_CDR_UNCONFIRMED, label, action, ours=ours, key=("pk", row["pk"])))
+        if row["location_url"]:
+            located.append(((row, label, ours), row["location_url"], ours))
+        elif row["confirmed_at"] is None:
+            action = Action.REVIEW if label in pending else Action.REPOST_CDR
+            findings.append(Finding(Kind.SENT_CDR_UNCONFIRMED, label, action, ours=ours, key=("pk", row["pk"])))
+    for (row, label, ours), found in read_back(partner_id=partner_id, module="cdrs", items=located):
+        if found.missing:
+            findings.append(Finding(Kind.SENT_CDR_MISSING, label, Action.REPOST_CDR, ours=ours, key=("pk", row["pk"])))
             continue
-        try:
-            result = client.get(row["location_url"], module="cdrs")
-        except OcpiClientError as exc:
-            if exc.http_status == 404 or exc.ocpi_status == OcpiStatus.UNKNOWN_LOCATION:
-                findings.append(
-                    Finding(Kind.SENT_CDR_MISSING, label, Action.REPOST_CDR, ours=ours, key=("pk", row["pk"]))
-                )
-            elif len(errors) < MAX_REPORTED_ERRORS:
-                errors.append(f"CDR {label}: could not be checked at {row['location_url']} ({exc.message})")
+        if found.error:
+            if len(errors) < MAX_REPORTED_ERRORS:
+                errors.append(f"CDR {label}: could not be checked at {row['location_url']} ({found.error})")
             continue
         checked += 1
-        theirs = spec.summarise_ocpi(result.object if isinstance(result.object, dict) else {})
-        for name in sorted(n for n in ours if ours[n] != theirs.get(n)):
-            findings.append(Finding(Kind.SENT_CDR_DIFFERS, label, Action.REVIEW, name, ours[name], theirs.get(name)))
+        for name in found.differing:
+            findings.append(
+                Finding(Kind.SENT_CDR_DIFFERS, label, Action.REVIEW, name, ours.get(name), found.theirs.get(name))
+            )
     notes = [f"{checked} of {len(cdrs)} CDRs we sent were read back at their Location URL", *errors]
     return findings, notes

@@ -148,6 +148,20 @@ def session_push_put(*, session: ChargingSession) -> int:
     )
 
 
+def sessions_push_put(*, session_ids: list[int], partner_id: int) -> int:
+    """PUT our sessions ``session_ids`` whole again to their eMSP ``partner_id`` (a reconciliation found them missing
+    or different there); a session another eMSP owns is left alone. Locks the sessions and saves their
+    ``announced_periods`` in one UPDATE. Call inside a transaction; returns the number of outbox messages written."""
+    sessions = list(
+        ChargingSession.objects.select_for_update()
+        .filter(pk__in=session_ids, source_partner__isnull=True, emsp_partner_id=partner_id)
+        .order_by("pk")
+    )
+    written = sum(session_push_put(session=session) for session in sessions)
+    ChargingSession.objects.bulk_update(sessions, ["announced_periods"], batch_size=500)
+    return written
+
+
 def session_push_change(*, session: ChargingSession, urgent: bool) -> str:
     """Announce a change of an own session, inside the transaction that writes it: sets the bookkeeping fields
     (``announced_periods``, ``next_patch_not_before``) the caller then saves with the change, in one UPDATE.

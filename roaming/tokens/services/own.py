@@ -125,6 +125,14 @@ def token_update_own(*, token: Token, changes: Mapping) -> Token:
     return saved
 
 
+def tokens_push_own(*, token_ids: list[int], partner_ids: list[int] | None = None) -> int:
+    """PUT our current tokens ``token_ids`` again, whole, to every CPO partner or to ``partner_ids`` (a
+    reconciliation re-pushes to the one partner missing them). Call inside a transaction; returns the number of
+    outbox messages written."""
+    tokens = Token.objects.filter(pk__in=token_ids, source_partner__isnull=True).order_by("pk")
+    return push_enqueue_many(module=MODULE, items=[put_item(t) for t in tokens], partner_ids=partner_ids)
+
+
 def tokens_set_valid(*, tokens: Iterable[Token | int], valid: bool) -> int:
     """Block (``valid=False``) or unblock our tokens and PATCH each change to every CPO partner at once.
     Tokens already in that state are left alone. Returns how many changed."""

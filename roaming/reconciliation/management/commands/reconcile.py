@@ -37,7 +37,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--to", dest="date_to", help="end (exclusive), YYYY-MM-DD or ISO 8601 time (default: tomorrow)"
         )
-        parser.add_argument("--repair", action="store_true", help="apply the safe repairs (fetch, re-POST)")
+        parser.add_argument(
+            "--repair",
+            action="store_true",
+            help="apply the safe repairs (fetch, re-POST a CDR, re-push ours, full pull)",
+        )
         parser.add_argument("--json", action="store_true", help="print the run and its differences as JSON")
 
     def handle(self, *args, **options):
