@@ -5,15 +5,16 @@ files; nothing is loaded from the internet). Apps import ``ModelAdmin``, ``Tabul
 ``StaffForm`` and the widgets from here, never from ``django.contrib.admin`` or ``unfold`` directly, so a theme
 change is one file.
 
-Also here: the third-party models staff see (users and groups, periodic tasks and their schedules, API tokens)
-registered again on the theme's classes, so their pages look and behave like ours.
+Also here: the internal API's keys, and the third-party models staff see (users and groups, periodic tasks and their
+schedules) registered again on the theme's classes, so their pages look and behave like ours.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.html import format_html
 from unfold import widgets as unfold_widgets
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.admin import StackedInline as UnfoldStackedInline
@@ -33,6 +34,9 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
     UnfoldBooleanSwitchWidget,
 )
+
+from roaming.core.api_keys import api_key_create, api_key_revoke
+from roaming.core.models import ApiKey
 
 __all__ = [
     "ExportForm",
@@ -189,17 +193,41 @@ def _reregister_celery_beat() -> None:
         admin.site.register(model, model_admin)
 
 
-def _reregister_auth_tokens() -> None:
-    from rest_framework.authtoken.admin import TokenAdmin  # registers TokenProxy (discovered after us otherwise)
-    from rest_framework.authtoken.models import TokenProxy
+@admin.register(ApiKey)
+class ApiKeyAdmin(ModelAdmin):
+    """Keys for the internal API: issued here (the key is shown once, on the page after saving), revoked here."""
 
-    class AuthTokenAdmin(TokenAdmin, ModelAdmin):
-        pass
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "prefix", "user__username")
+    fields = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
 
-    if admin.site.is_registered(TokenProxy):
-        admin.site.unregister(TokenProxy)
-    admin.site.register(TokenProxy, AuthTokenAdmin)
+    def get_readonly_fields(self, request, obj=None):
+        # A key is never moved to another user or renamed into another purpose: issue a new one.
+        return self.readonly_fields + (("name", "user") if obj else ())
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        issued, key = api_key_create(user=obj.user, name=obj.name)
+        obj.pk = issued.pk
+        obj.prefix, obj.digest, obj.created_at = issued.prefix, issued.digest, issued.created_at
+        messages.warning(
+            request,
+            format_html(
+                "The API key for {}: <code>{}</code>. Copy it now: only its digest is kept, it cannot be shown again.",
+                obj.name,
+                key,
+            ),
+        )
+
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
+    def revoke(self, request, queryset):
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, "Revoked: calls with those keys are refused from now on.", messages.SUCCESS)
 
 
 _reregister_celery_beat()
-_reregister_auth_tokens()

@@ -16,10 +16,10 @@ def admin_sections(page) -> set[str]:
 @pytest.mark.parametrize(
     ("group", "sees", "does_not_see"),
     [
-        ("Read-only", {"Partners", "Tariffs", "Traffic log"}, {"Auth Token", "Crontabs", "Users", "Periodic tasks"}),
-        ("Partner management", {"Partners", "Periodic tasks"}, {"Crontabs", "Solar events", "Users", "Auth Token"}),
-        ("Operations", {"EVSEs", "Periodic tasks", "Sync runs"}, {"Crontabs", "Clocked", "Users", "Auth Token"}),
-        ("Finance", {"Partners", "Tariffs"}, {"Periodic tasks", "Crontabs", "Users", "Auth Token"}),
+        ("Read-only", {"Partners", "Tariffs", "Traffic log"}, {"API keys", "Crontabs", "Users", "Periodic tasks"}),
+        ("Partner management", {"Partners", "Periodic tasks"}, {"Crontabs", "Solar events", "Users", "API keys"}),
+        ("Operations", {"EVSEs", "Periodic tasks", "Sync runs"}, {"Crontabs", "Clocked", "Users", "API keys"}),
+        ("Finance", {"Partners", "Tariffs"}, {"Periodic tasks", "Crontabs", "Users", "API keys"}),
     ],
 )
 def test_staff_group_sees_its_sections(staff_page, django_user_model, group, sees, does_not_see):

@@ -38,11 +38,10 @@ def staff(instance) -> str:
     return instance.shell_json(
         "import json\n"
         "from django.contrib.auth.models import User\n"
-        "from rest_framework.authtoken.models import Token\n"
+        "from roaming.core.api_keys import api_key_create\n"
         "u, _ = User.objects.get_or_create(username='ops', defaults={'is_staff': True, 'is_superuser': True})\n"
         "u.set_password('ops-password'); u.save()\n"
-        "t, _ = Token.objects.get_or_create(user=u)\n"
-        "print(json.dumps(t.key))"
+        "print(json.dumps(api_key_create(user=u, name='e2e')[1]))"
     )
 
 

@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token as ApiToken
 
+from roaming.core.api_keys import api_key_create
 from roaming.locations.ocpi.render import location_to_ocpi
 from roaming.ocpi.models import OutboxMessage
 from roaming.ocpi.renderers import dumps
@@ -188,7 +188,7 @@ def test_own_sessions_are_read_back_at_their_emsp_only_and_repushed_whole(
     cached_token(uid="CARD2", party_id="OTH", partner=other)
     charger(internal_id="CP-1")
     charger(internal_id="CP-2")
-    key = ApiToken.objects.create(user=django_user_model.objects.create_user("csms", is_staff=True)).key
+    key = api_key_create(user=django_user_model.objects.create_user("csms", is_staff=True), name="CSMS")[1]
     for body in (start_body("TX1"), start_body("TX2", token="CARD2", charger_id="CP-2")):
         response = client.post(
             "/api/v1/sessions", body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"

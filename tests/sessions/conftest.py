@@ -3,8 +3,8 @@ stub, and its token in our cache."""
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token as ApiToken
 
+from roaming.core.api_keys import api_key_create
 from tests.partners.factories import registered_partner_with_token
 from tests.sessions.factories import cached_token
 from tests.stub_server import envelope
@@ -21,7 +21,7 @@ def _no_client_retries(settings):
 def csms(client, db):
     """Call the CSMS API as a staff user with an API token: ``csms("post", "sessions", body)``."""
     user = get_user_model().objects.create_user("csms", password="x", is_staff=True)
-    key = ApiToken.objects.create(user=user).key
+    key = api_key_create(user=user, name="CSMS")[1]
 
     def call(method, path, body=None):
         kwargs = {"content_type": "application/json", "HTTP_AUTHORIZATION": f"Token {key}"}

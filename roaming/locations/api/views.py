@@ -1,20 +1,21 @@
 """Internal CSMS API views: read the request, validate its shape, call one service or selector, answer.
 
-Authentication: DRF API tokens of staff users (``Authorization: Token <key>``, created in the admin under
-"Auth Token"), or an admin session. Errors follow DRF: 400 with field messages, 401 without credentials, 403 for
+Authentication: API keys of staff users (``Authorization: Token <key>``, issued in the admin under "API keys",
+stored as digests: ``roaming.core.api_keys``), or an admin session. Errors follow DRF: 400 with field messages, 401 without credentials, 403 for
 non-staff, 404 for unknown ids.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
+from roaming.core.authentication import ApiKeyAuthentication
 from roaming.core.exceptions import DomainError, ObjectNotFound, StateConflict
 from roaming.locations import selectors
 from roaming.locations.api import serializers as s
@@ -85,9 +86,10 @@ class CsmsPagination(PageNumberPagination):
 
 
 class CsmsAPIView(APIView):
-    """Base of the CSMS API: staff tokens only, and the one place service errors become HTTP answers."""
+    """Base of the CSMS API: staff API keys (or a staff session) only, and the one place service errors become HTTP
+    answers."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
     permission_classes = [IsAdminUser]
 
     def handle_exception(self, exc):
