@@ -106,8 +106,8 @@ def test_authorize_from_the_cache_costs_constant_queries(api, django_assert_num_
     partner, _ = registered_partner_with_token(country_code="DE", party_id="MSP", role="EMSP")
     TokenFactory(country_code="DE", party_id="MSP", uid="C1", whitelist="ALWAYS", source_partner=partner)
     api("get", "tokens/NONE")  # the key's first use is recorded (then at most once a minute): not every call's cost
-    # staff API key and its user, the charger (three columns), our own eMSP's tokens (this installation plays both roles), the cached
-    # token, the partner's state, the decision
+    # staff API key and its user, the charger (three columns), our own eMSP's tokens (this installation plays both
+    # roles), the cached token, the partner's state, the decision
     with django_assert_num_queries(6):
         decision = api("post", "authorize", {"uid": "C1", "charger_id": "CP-1"}).json()
     where = (decision["allowed"], decision["location_id"], decision["evse_uid"])

@@ -1,1 +1,2 @@
-"""The internal REST API our own systems (the operator's CSMS) call: DRF conventions, staff API keys (``roaming.core.api_keys``)."""
+"""The internal REST API our own systems (the operator's CSMS) call: DRF conventions, staff API keys
+(``roaming.core.api_keys``)."""

@@ -1,8 +1,8 @@
 """Internal CSMS API views: read the request, validate its shape, call one service or selector, answer.
 
 Authentication: API keys of staff users (``Authorization: Token <key>``, issued in the admin under "API keys",
-stored as digests: ``roaming.core.api_keys``), or an admin session. Errors follow DRF: 400 with field messages, 401 without credentials, 403 for
-non-staff, 404 for unknown ids.
+stored as digests: ``roaming.core.api_keys``), or an admin session. Errors follow DRF: 400 with field messages, 401
+without credentials, 403 for non-staff, 404 for unknown ids.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
