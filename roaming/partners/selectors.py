@@ -1,5 +1,7 @@
 """Reads about partners (the push and pull engines reach them through ``roaming.partners.directory``)."""
 
+from django.db import connection
+
 from roaming.partners.choices import PartnerStatus
 from roaming.partners.models import Partner, PartnerEndpoint, PartnerRole
 
@@ -23,7 +25,13 @@ def partner_endpoint_url(*, partner_id: int, identifier: str, role: str) -> str 
 
 
 def partner_status(*, partner_id: int) -> str | None:
-    return Partner.objects.filter(pk=partner_id).values_list("status", flat=True).first()
+    """The partner's status: asked before every real-time authorization and push, so one column by primary key in a
+    statement written once."""
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(Partner._meta.db_table)
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s", [partner_id])  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def partner_role(*, partner_id: int, role: str) -> PartnerRole | None:

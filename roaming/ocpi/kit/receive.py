@@ -66,13 +66,22 @@ def object_key(country_code: str, party_id: str, object_id: str) -> Key:
     return country_code.upper(), party_id.upper(), object_id.upper()
 
 
-def partner_parties(partner_id: int, role: str) -> set[tuple[str, str]]:
-    """The (country_code, party_id) pairs of ``partner_id``'s roles ``role`` (e.g. "CPO"), upper-cased."""
-    partner_model = apps.get_model(settings.OCPI_PARTNER_MODEL)
-    rows = partner_model.objects.filter(pk=partner_id, roles__role=role).values_list(
-        "roles__country_code", "roles__party_id"
+@functools.cache
+def _parties_sql() -> str:
+    relation = apps.get_model(settings.OCPI_PARTNER_MODEL)._meta.get_field("roles")
+    q = connection.ops.quote_name
+    return (
+        f"SELECT country_code, party_id FROM {q(relation.related_model._meta.db_table)} "  # noqa: S608
+        f"WHERE {q(relation.field.column)} = %s AND role = %s"
     )
-    return {(cc.upper(), pid.upper()) for cc, pid in rows}
+
+
+def partner_parties(partner_id: int, role: str) -> set[tuple[str, str]]:
+    """The (country_code, party_id) pairs of ``partner_id``'s roles ``role`` (e.g. "CPO"), upper-cased. Every object a
+    partner pushes is checked against them: one statement written once, not a join compiled per object."""
+    with connection.cursor() as cursor:
+        cursor.execute(_parties_sql(), [partner_id, role])
+        return {(cc.upper(), pid.upper()) for cc, pid in cursor.fetchall()}
 
 
 def check_partner_party(partner_id: int, country_code: str, party_id: str, *, role: str) -> None:
@@ -84,14 +93,31 @@ def check_partner_party(partner_id: int, country_code: str, party_id: str, *, ro
         )
 
 
+@functools.cache
+def _lock_one_sql(model: type[models.Model], id_field: str) -> str:
+    q = connection.ops.quote_name
+    column = q(model._meta.get_field(id_field).column)
+    return (
+        f"SELECT * FROM {q(model._meta.db_table)} WHERE country_code = %s AND party_id = %s "  # noqa: S608
+        f"AND UPPER({column}) = %s ORDER BY {q(model._meta.pk.column)} FOR UPDATE"
+    )
+
+
 def lock_objects(queryset: models.QuerySet, keys: Iterable[Key], *, id_field: str) -> dict[Key, Any]:
     """Lock (``SELECT ... FOR UPDATE``) and return the stored rows of ``keys`` in one query, by upper-cased key.
     Rows are locked in pk order so two concurrent writers of overlapping pages cannot deadlock."""
+    keys = list(keys)
     by_party: dict[tuple[str, str], set[str]] = defaultdict(set)
     for country_code, party_id, object_id in keys:
         by_party[(country_code, party_id)].add(object_id)
     if not by_party:
         return {}
+    query = queryset.query
+    if len(keys) == 1 and not (query.where or query.annotations or query.select_related or query.deferred_loading[0]):
+        # One object of a plain queryset (every Receiver PUT/PATCH): a statement written once per model.
+        key = keys[0]
+        row = next(iter(queryset.model.objects.raw(_lock_one_sql(queryset.model, id_field), list(key))), None)
+        return {} if row is None else {key: row}
     condition = Q()
     for (country_code, party_id), ids in by_party.items():
         condition |= Q(country_code=country_code, party_id=party_id, kit_id_upper__in=sorted(ids))

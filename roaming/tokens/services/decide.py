@@ -23,7 +23,7 @@ from django.conf import settings
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
 from roaming.core.records import record_create
-from roaming.locations.models import EVSE
+from roaming.locations.selectors import own_evse_reference
 from roaming.ocpi.client import OcpiClientError, join_url
 from roaming.ocpi.directory import directory
 from roaming.ocpi.status import InterfaceRole, OcpiStatus
@@ -59,22 +59,15 @@ class _Where:
 
 
 def _where(*, charger_id: str, evse_uid: str) -> _Where:
-    """Our own EVSE the CSMS names by its internal charger id or its EVSE uid (three columns: a Location row is wide,
-    and this runs on every plug-in)."""
-    queryset = EVSE.objects.filter(location__source_partner__isnull=True).values_list(
-        "internal_id", "location__location_id", "uid"
-    )
-    if charger_id:
-        row = queryset.filter(internal_id=charger_id).first()
-        if row is None:
-            raise ObjectNotFound(f"No charger with internal id '{charger_id}'.")
-    elif evse_uid:
-        row = queryset.filter(uid__iexact=evse_uid).first()
-        if row is None:
-            raise ObjectNotFound(f"No EVSE with uid '{evse_uid}'.")
-    else:
+    """Our own EVSE the CSMS names by its internal charger id or its EVSE uid."""
+    if not charger_id and not evse_uid:
         raise InvalidInput("name the charger: charger_id or evse_uid", field="charger_id")
-    return _Where(charger_id=row[0] or "", location_id=row[1], evse_uid=row[2])
+    row = own_evse_reference(charger_id=charger_id, evse_uid=evse_uid)
+    if row is None:
+        raise ObjectNotFound(
+            f"No charger with internal id '{charger_id}'." if charger_id else f"No EVSE with uid '{evse_uid}'."
+        )
+    return _Where(charger_id=row[0], location_id=row[1], evse_uid=row[2])
 
 
 def _realtime(partner_id: int, token_uid: str, token_type: str, where: _Where) -> dict | None:
