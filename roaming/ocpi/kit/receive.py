@@ -99,7 +99,8 @@ def _lock_one_sql(model: type[models.Model], id_field: str) -> str:
     column = q(model._meta.get_field(id_field).column)
     return (
         f"SELECT * FROM {q(model._meta.db_table)} WHERE country_code = %s AND party_id = %s "  # noqa: S608
-        f"AND UPPER({column}) = %s ORDER BY {q(model._meta.pk.column)} FOR UPDATE"
+        f"AND UPPER({column}) = %s ORDER BY {q(model._meta.pk.column)}"
+        + (" FOR UPDATE" if connection.features.has_select_for_update else "")  # SQLite: no row locks
     )
 
 

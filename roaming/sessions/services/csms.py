@@ -10,18 +10,18 @@ owning eMSP in the same transaction (``roaming.sessions.services.announce``).
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from uuid import uuid4
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
-from roaming.locations.models import EVSE, Connector
+from roaming.locations.models import EVSE, Connector, Location
 from roaming.ocpi.datetimes import format_datetime
 from roaming.partners.choices import PartnerStatus
 from roaming.partners.models import PartnerRole
@@ -173,13 +173,22 @@ def _reprice(session: ChargingSession) -> None:
     session.total_cost_incl_vat = state.total_cost.incl_vat if state.total_cost else None
 
 
-def _locked(transaction_id: str) -> ChargingSession:
-    session = (
-        ChargingSession.objects.select_for_update(of=("self",))
-        .annotate(location_time_zone=F("own_location__time_zone"))  # one column, not the wide Location row
-        .filter(csms_transaction_id=transaction_id, source_partner__isnull=True)
-        .first()
+@functools.cache
+def _locked_sql() -> str:
+    q = connection.ops.quote_name
+    session, location = q(ChargingSession._meta.db_table), q(Location._meta.db_table)
+    return (
+        f"SELECT s.*, l.time_zone AS location_time_zone FROM {session} s "  # noqa: S608
+        f"LEFT JOIN {location} l ON l.id = s.own_location_id "
+        "WHERE s.csms_transaction_id = %s AND s.source_partner_id IS NULL"
+        + (" FOR UPDATE OF s" if connection.features.has_select_for_update_of else "")  # SQLite: no row locks
     )
+
+
+def _locked(transaction_id: str) -> ChargingSession:
+    """Our session of a CSMS transaction, locked, with its location's time zone (one column, not the wide Location
+    row): every meter reading starts here, so one statement written once (``csms_transaction_id`` is unique)."""
+    session = next(iter(ChargingSession.objects.raw(_locked_sql(), [transaction_id])), None)
     if session is None:
         raise ObjectNotFound(f"No session with transaction id '{transaction_id}'.")
     return session
