@@ -129,6 +129,7 @@ _PARKING = PeriodKind.PARKING
 _RESERVATION = PeriodKind.RESERVATION
 # Indexes into the per-category accumulators, in CostCategory order.
 _FIXED, _ENERGY_COST, _TIME_COST, _PARKING_COST, _RESERVATION_COST = range(5)
+_NO_PRICE = Price(ZERO, ZERO)
 _CATEGORY_OF = (
     CostCategory.FIXED,
     CostCategory.ENERGY,
@@ -153,21 +154,10 @@ def _incl(excl: Decimal, component: PriceComponent, vat_unknown: bool) -> Decima
     return excl
 
 
-def _apply_step(
-    periods: list[PricedPeriod], billed: list[Decimal | None], dimension: str, kind: PeriodKind | None = None
-) -> None:
-    """Round the billable total of ``dimension`` (over periods of ``kind``, or all) up with the step_size of the last
-    period with a positive volume and add the extra volume to that period (rule 5). ``billed[i]`` is period
-    ``i``'s volume in the step unit (Wh or seconds), ``None`` where it has no component of ``dimension``."""
-    total = ZERO
-    last = None
-    for p in periods:
-        volume = billed[p.index]
-        if volume is None or (kind is not None and p.kind is not kind):
-            continue
-        total += volume
-        if volume > 0:
-            last = p
+def _round_up(billed: list[Decimal | None], total: Decimal, last: PricedPeriod | None, dimension: str) -> None:
+    """Round ``total`` (the billable volume of ``dimension`` in the step unit, Wh or seconds) up with the step_size of
+    ``last`` (the last period with a positive volume) and add the extra volume to that period's entry in ``billed``
+    (rule 5)."""
     if last is None:
         return
     extra = _ceil_to_step(total, last.components[dimension].component.step_size) - total
@@ -189,33 +179,49 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
     warnings = _warnings(tariff, compiled, timeline, periods)
 
     # Step 1: billable volumes per period in the step unit (Wh for energy, seconds for time), None where the period
-    # has no component of that dimension.
+    # has no component of that dimension; per dimension their total (summed in period order from ZERO, as sum()
+    # would) and the last period with a positive volume, which decides the step_size.
     count = len(periods)
     energy_wh: list[Decimal | None] = [None] * count
     session_secs: list[Decimal | None] = [None] * count
     reservation_secs: list[Decimal | None] = [None] * count
+    energy_total = charging_total = parking_total = reservation_total = ZERO
+    energy_last = charging_last = parking_last = reservation_last = None
     last_time_based = None  # the last period with a priced time-based volume
     for p in periods:
         components = p.components
         if _ENERGY in components:
-            energy_wh[p.index] = p.energy_kwh * THOUSAND
+            energy_wh[p.index] = wh = p.energy_kwh * THOUSAND
+            energy_total += wh
+            if wh > 0:
+                energy_last = p
         kind = p.kind
         if kind is _RESERVATION:
             if _TIME in components:
-                reservation_secs[p.index] = p.seconds
-        elif (_PARKING_TIME if kind is _PARKING else _TIME) in components:
-            session_secs[p.index] = p.seconds
-            if p.seconds > 0:
-                last_time_based = p
+                reservation_secs[p.index] = seconds = p.seconds
+                reservation_total += seconds
+                if seconds > 0:
+                    reservation_last = p
+        elif kind is _CHARGING:
+            if _TIME in components:
+                session_secs[p.index] = seconds = p.seconds
+                charging_total += seconds
+                if seconds > 0:
+                    charging_last = last_time_based = p
+        elif _PARKING_TIME in components:
+            session_secs[p.index] = seconds = p.seconds
+            parking_total += seconds
+            if seconds > 0:
+                parking_last = last_time_based = p
 
-    # Step 2: step_size once per session (rule 5).
-    _apply_step(periods, energy_wh, _ENERGY)
+    # Step 2: step_size once per session (rule 5); TIME and PARKING_TIME together, decided by the last of them.
+    _round_up(energy_wh, energy_total, energy_last, _ENERGY)
     if last_time_based is not None:
         if last_time_based.kind is _CHARGING:
-            _apply_step(periods, session_secs, _TIME, _CHARGING)
+            _round_up(session_secs, charging_total, charging_last, _TIME)
         else:
-            _apply_step(periods, session_secs, _PARKING_TIME, _PARKING)
-    _apply_step(periods, reservation_secs, _TIME, _RESERVATION)
+            _round_up(session_secs, parking_total, parking_last, _PARKING_TIME)
+    _round_up(reservation_secs, reservation_total, reservation_last, _TIME)
 
     # Step 3: costs per period and dimension, with the session's volumes. Each total is accumulated in period order
     # exactly as a sum() from ZERO would (Decimal addition rounds past 28 digits, so the order is part of the result).
@@ -304,7 +310,8 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
     uncapped_excl, uncapped_incl = ZERO, ZERO
     for category, name in enumerate(CATEGORY_VALUES):
         excl, incl = excl_totals[category], incl_totals[category]
-        totals[name] = Price(excl, incl)
+        # A category nothing was added to keeps the shared zero price (its two ZEROs, untouched).
+        totals[name] = _NO_PRICE if excl is ZERO and incl is ZERO else Price(excl, incl)
         uncapped_excl += excl
         uncapped_incl = None if uncapped_incl is None or incl is None else uncapped_incl + incl
     uncapped = Price(uncapped_excl, uncapped_incl)
