@@ -78,3 +78,16 @@ def test_build_frozen_gives_the_constructor_s_object_and_stays_frozen():
     assert repr(fast) == repr(PricedPeriod(**fields))
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.index = 1
+
+
+def test_the_engine_fills_every_field_of_its_frozen_results():
+    # build_frozen skips the dataclass __init__: a field added later must also be filled by the engine.
+    tariff = parse_tariff(TARIFF)
+    timeline = Timeline.constant_charge("2024-05-06T15:30:00Z", energy_kwh=20, power_kw=11, parking=30)
+
+    result = price_session(tariff, timeline)
+
+    objects = [result, *result.periods, *result.flat_fees]
+    assert result.periods and result.flat_fees
+    for obj in objects:
+        assert set(vars(obj)) == {f.name for f in dataclasses.fields(obj)}, type(obj).__name__
