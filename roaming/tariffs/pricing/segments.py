@@ -78,12 +78,11 @@ def session_atoms(compiled: CompiledTariff, timeline: Timeline, zone: dt.tzinfo)
     for iv in timeline.intervals:
         kind = _CHARGING if iv.charging else _PARKING
         iv_start, iv_end, iv_energy = iv.start, iv.end, iv.energy_kwh
-        power = iv.min_power_kw, iv.max_power_kw
-        current = iv.min_current_a, iv.max_current_a
+        min_p, max_p, min_c, max_c = iv.min_power_kw, iv.max_power_kw, iv.min_current_a, iv.max_current_a
         if iv_start == iv_end:
             if iv_energy:
                 elapsed = seconds_between(origin, iv_start) if durations else None
-                append(Atom(iv_start, iv_end, kind, iv_energy, cumulative, elapsed, *power, *current))
+                append(Atom(iv_start, iv_end, kind, iv_energy, cumulative, elapsed, min_p, max_p, min_c, max_c))
                 cumulative += iv_energy
             continue
         inner = cuts_between(cuts, iv_start, iv_end) if cuts else ()
@@ -106,12 +105,12 @@ def session_atoms(compiled: CompiledTariff, timeline: Timeline, zone: dt.tzinfo)
                         part = k - cumulative
                         cut = _interpolate(piece_start, b, part / energy)
                         elapsed = seconds_between(origin, piece_start) if durations else None
-                        append(Atom(piece_start, cut, kind, part, cumulative, elapsed, *power, *current))
+                        append(Atom(piece_start, cut, kind, part, cumulative, elapsed, min_p, max_p, min_c, max_c))
                         cumulative = k
                         energy -= part
                         piece_start = cut
             elapsed = seconds_between(origin, piece_start) if durations else None
-            append(Atom(piece_start, b, kind, energy, cumulative, elapsed, *power, *current))
+            append(Atom(piece_start, b, kind, energy, cumulative, elapsed, min_p, max_p, min_c, max_c))
             cumulative += energy
             a = b
     if not atoms and (timeline.reservation is None or not timeline.reservation.expired):
