@@ -5,7 +5,13 @@ with step sizes, min/max price, power tiers, and a complex multi-element tariff 
 night rate) — and prints sessions per second. Sessions are AC and DC charges in Europe/Amsterdam with a DC taper,
 optional pauses and parking, generated from a fixed seed so runs are comparable.
 
-    .venv/bin/python bench/bench_pricing.py [--n N] [--seed S]
+    .venv/bin/python bench/bench_pricing.py [--n N] [--seed S] [--build-only]
+
+Instruction counts of the pricing loop alone (deterministic, whatever else the machine runs)::
+
+    valgrind --tool=callgrind --callgrind-out-file=a.out .venv/bin/python bench/bench_pricing.py --n 2000
+    valgrind --tool=callgrind --callgrind-out-file=b.out .venv/bin/python bench/bench_pricing.py --n 2000 --build-only
+    # pricing instructions per session = (Ir of a - Ir of b) / 2000
 
 No assertions on timing: this only reports numbers, next to the target.
 """
@@ -160,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="number of sessions to price (default 100000)")
     parser.add_argument("--seed", type=int, default=2211)
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="build the sessions without pricing them: under valgrind --tool=callgrind, a run's instruction count "
+        "minus that of a --build-only run with the same --n is the pricing loop's, independent of machine load",
+    )
     args = parser.parse_args(argv)
 
     rng = random.Random(args.seed)
@@ -169,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     jobs = [(tariffs[names[i % len(names)]], random_session(rng)) for i in range(args.n)]
     t1 = time.perf_counter()
+    if args.build_only:
+        print(f"sessions built: {args.n:,} in {t1 - t0:.2f} s (not priced)")
+        return 0
     cpu1 = time.process_time()
     periods = Counter()
     total = Decimal(0)

@@ -2,8 +2,9 @@
 sessions (hypothesis): every result, period by period, must be identical.
 
 The reference parts are the straightforward versions: local boundaries recomputed for every session (no per-day or
-per-year cache), element lookup scanning each element's components (no per-tariff candidate table), and periods
-aggregated with ``sum``/``min``/``max`` even for one atom.
+per-year cache), element lookup scanning each element's components (no per-tariff compiled table, no cache for
+unrestricted tariffs), and periods aggregated with ``sum``/``min``/``max`` even for one atom and built with the
+dataclass constructor. They are patched into ``segments`` and ``engine``, where the engine calls its parts.
 """
 
 import datetime as dt
@@ -12,8 +13,10 @@ import pytest
 from hypothesis import given
 
 from roaming.core import time as core_time
-from roaming.tariffs.pricing import engine, price_session
+from roaming.tariffs.pricing import engine, matching, price_session, segments
+from roaming.tariffs.pricing.money import ZERO
 from roaming.tariffs.pricing.tariff import Dimension
+from roaming.tariffs.pricing.timeline import seconds_between
 from tests.tariffs.test_pricing_properties import SETTINGS, tariffs, timelines
 
 
@@ -44,13 +47,14 @@ def _reference_first(elements, dimension, matched, atom, local):
             continue
         ok = matched.get(index)
         if ok is None:
-            ok = matched[index] = engine._matches(element.restrictions, atom, local)
+            ok = matched[index] = matching.matches(element.restrictions, atom, local)
         if ok:
             return engine.AppliedComponent(index, component)
     return None
 
 
 def reference_lookup(tariff, atom, zone, expired):
+    """Element lookup by scanning every element's components (no candidate table, no unrestricted cache)."""
     local = atom.start.astimezone(zone) if tariff.has_calendar_restrictions else None
     matched, found = {}, {}
     if atom.kind == engine.PeriodKind.RESERVATION:
@@ -85,12 +89,12 @@ def reference_merge(atoms, tariff_id):
                 start=first.start,
                 end=last.end,
                 kind=first.kind,
-                energy_kwh=sum((a.energy for a in group), engine.ZERO),
-                seconds=engine.seconds_between(first.start, last.end),
-                min_power_kw=engine._agg(min, [a.min_power for a in group]),
-                max_power_kw=engine._agg(max, [a.max_power for a in group]),
-                min_current_a=engine._agg(min, [a.min_current for a in group]),
-                max_current_a=engine._agg(max, [a.max_current for a in group]),
+                energy_kwh=sum((a.energy for a in group), ZERO),
+                seconds=seconds_between(first.start, last.end),
+                min_power_kw=segments._agg(min, [a.min_power for a in group]),
+                max_power_kw=segments._agg(max, [a.max_power for a in group]),
+                min_current_a=segments._agg(min, [a.min_current for a in group]),
+                max_current_a=segments._agg(max, [a.max_current for a in group]),
                 components=first.components,
                 tariff_id=tariff_id,
             )
@@ -109,9 +113,11 @@ def reference_merge(atoms, tariff_id):
 
 def _reference_price(tariff, timeline):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine, "local_boundaries", reference_local_boundaries)
-        patch.setattr(engine, "_lookup", reference_lookup)
-        patch.setattr(engine, "_merge", reference_merge)
+        patch.setattr(segments, "local_boundaries", reference_local_boundaries)
+        patch.setattr(
+            engine, "lookup", lambda compiled, atom, zone, expired: reference_lookup(tariff, atom, zone, expired)
+        )
+        patch.setattr(engine, "merge", reference_merge)
         return price_session(tariff, timeline)
 
 

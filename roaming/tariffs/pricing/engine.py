@@ -72,233 +72,71 @@ the worked examples) and ``mod_cdrs.asciidoc`` (§ChargingPeriod, §step_size, �
 
 The tariff's own validity window (``start_date_time``/``end_date_time``) is not used to reject a session (tariff
 selection is the caller's job) but produces a warning.
+
+Where the rules live: rule 1 in :mod:`.segments`, rules 2-3 in :mod:`.matching` (with the per-tariff compiled
+facts), the result types in :mod:`.result`; this module applies rules 4-9. Speed (issue 13) comes from doing each
+piece of work once — per tariff, per period — never from a shortcut in the arithmetic: every Decimal operation that
+feeds a result is the same operation, in the same order, as in the plain reading of the rules above.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
-from enum import StrEnum
-from itertools import pairwise
-from typing import Any
 
-from roaming.core.time import cuts_between, get_zone, local_boundaries
-from roaming.ocpi.datetimes import format_datetime
+from roaming.core.time import get_zone
 
+from .matching import CompiledTariff, compile_tariff, lookup
 from .money import ZERO, Price
-from .tariff import Dimension, PriceComponent, Restrictions, Tariff
-from .timeline import HOUR, Interval, Timeline, seconds_between
+from .result import (
+    CATEGORY_VALUES,
+    EXPIRY_FLAT,
+    AppliedComponent,
+    CostCategory,
+    FlatFee,
+    PeriodKind,
+    PricedPeriod,
+    PricingResult,
+    _stamp,
+    build_frozen,
+    ocpi_volume,
+)
+from .segments import merge, reservation_atoms, session_atoms
+from .tariff import Dimension, PriceComponent, Tariff
+from .timeline import HOUR, Timeline
+
+__all__ = [
+    "EXPIRY_FLAT",
+    "AppliedComponent",
+    "CostCategory",
+    "FlatFee",
+    "PeriodKind",
+    "PricedPeriod",
+    "PricingResult",
+    "ocpi_volume",
+    "price_session",
+]
 
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 THOUSAND = Decimal(1000)
-_ENERGY_QUANTUM = Decimal("1e-9")  # kWh (1 µWh): interpolated cumulative energy is kept on this grid
-_VOLUME_PLACES = Decimal("0.000001")
 
-# Key in PricedPeriod.components/costs for the expiry fee of an expired reservation.
-EXPIRY_FLAT = "FLAT_EXPIRY"
-
-
-def _stamp(value: dt.datetime) -> str:
-    """Priced periods may start mid-second: keep milliseconds (OCPI DateTime allows a fraction)."""
-    return format_datetime(value, milliseconds=True)
-
-
-class PeriodKind(StrEnum):
-    RESERVATION = "RESERVATION"
-    CHARGING = "CHARGING"
-    PARKING = "PARKING"
-
-
-class CostCategory(StrEnum):
-    """The CDR cost totals (mod_cdrs §CDR object)."""
-
-    FIXED = "total_fixed_cost"
-    ENERGY = "total_energy_cost"
-    TIME = "total_time_cost"
-    PARKING = "total_parking_cost"
-    RESERVATION = "total_reservation_cost"
-
-
-# Iterating an enum class is slow; the engine does it per session, so once here.
-_CATEGORIES = tuple(CostCategory)
-_CATEGORY_VALUES = tuple(c.value for c in _CATEGORIES)
-_ALL_KINDS = frozenset(PeriodKind)
-
-
-@dataclass(frozen=True, slots=True)
-class AppliedComponent:
-    """A price component together with the index of the tariff element it came from."""
-
-    element_index: int
-    component: PriceComponent
-
-
-@dataclass(frozen=True)
-class PricedPeriod:
-    """One charging period of the result with its measured and billed volumes and unrounded costs.
-
-    ``billed`` holds billed volumes per dimension (ENERGY in kWh, TIME/PARKING_TIME/reservation TIME in hours,
-    including any step_size extra); ``costs`` the unrounded cost per dimension (plus ``FLAT``/``FLAT_EXPIRY`` in
-    the period where a flat fee was charged).
-    """
-
-    index: int
-    start: dt.datetime
-    end: dt.datetime
-    kind: PeriodKind
-    energy_kwh: Decimal
-    seconds: Decimal
-    min_power_kw: Decimal | None
-    max_power_kw: Decimal | None
-    min_current_a: Decimal | None
-    max_current_a: Decimal | None
-    components: dict[str, AppliedComponent]
-    billed: dict[str, Decimal] = field(default_factory=dict)
-    costs: dict[str, Price] = field(default_factory=dict)
-    tariff_id: str | None = None
-
-    @property
-    def hours(self) -> Decimal:
-        return self.seconds / HOUR
-
-    def to_ocpi(self) -> dict[str, Any]:
-        """OCPI ChargingPeriod (mod_cdrs §ChargingPeriod): measured volumes, not billed ones."""
-        dims: list[dict[str, Any]] = []
-        if self.kind == PeriodKind.RESERVATION:
-            dims.append({"type": "RESERVATION_TIME", "volume": ocpi_volume(self.hours)})
-        else:
-            if self.kind == PeriodKind.CHARGING or self.energy_kwh:
-                dims.append({"type": "ENERGY", "volume": ocpi_volume(self.energy_kwh)})
-            time_type = "TIME" if self.kind == PeriodKind.CHARGING else "PARKING_TIME"
-            dims.append({"type": time_type, "volume": ocpi_volume(self.hours)})
-            if self.kind == PeriodKind.CHARGING:
-                for kind, value in (
-                    ("MAX_CURRENT", self.max_current_a),
-                    ("MIN_CURRENT", self.min_current_a),
-                    ("MAX_POWER", self.max_power_kw),
-                    ("MIN_POWER", self.min_power_kw),
-                ):
-                    if value is not None:
-                        dims.append({"type": kind, "volume": ocpi_volume(value)})
-        out: dict[str, Any] = {"start_date_time": _stamp(self.start), "dimensions": dims}
-        if self.tariff_id is not None:
-            out["tariff_id"] = self.tariff_id
-        return out
-
-
-@dataclass(frozen=True)
-class FlatFee:
-    """A flat fee charged once (see module docstring rule 6)."""
-
-    category: CostCategory
-    period_index: int
-    applied: AppliedComponent
-    cost: Price
-    expiry: bool = False
-
-
-@dataclass(frozen=True)
-class PricingResult:
-    """Outcome of :func:`price_session`. Cost totals are rounded ``Price`` objects; ``exact`` keeps them unrounded."""
-
-    currency: str
-    tariff_id: str | None
-    time_zone: str
-    periods: tuple[PricedPeriod, ...]
-    exact: dict[str, Price]
-    uncapped_total: Price
-    adjustment: Price | None
-    adjustment_reason: str | None
-    flat_fees: tuple[FlatFee, ...]
-    total_energy: Decimal
-    total_time: Decimal
-    total_charging_time: Decimal
-    total_parking_time: Decimal
-    total_reservation_time: Decimal
-    billed_energy: Decimal
-    billed_time: Decimal
-    billed_parking_time: Decimal
-    billed_reservation_time: Decimal
-    start: dt.datetime
-    end: dt.datetime
-    warnings: tuple[str, ...] = ()
-
-    def _rounded(self, name: str) -> Price:
-        return self.exact[name].rounded(self.currency)
-
-    @property
-    def total_cost(self) -> Price:
-        return self._rounded("total_cost")
-
-    @property
-    def total_fixed_cost(self) -> Price:
-        return self._rounded(CostCategory.FIXED)
-
-    @property
-    def total_energy_cost(self) -> Price:
-        return self._rounded(CostCategory.ENERGY)
-
-    @property
-    def total_time_cost(self) -> Price:
-        return self._rounded(CostCategory.TIME)
-
-    @property
-    def total_parking_cost(self) -> Price:
-        return self._rounded(CostCategory.PARKING)
-
-    @property
-    def total_reservation_cost(self) -> Price:
-        return self._rounded(CostCategory.RESERVATION)
-
-    @property
-    def charging_periods(self) -> list[dict[str, Any]]:
-        """OCPI-shaped ChargingPeriods (``start_date_time`` with ``Z``, ``dimensions``, ``tariff_id``)."""
-        return [p.to_ocpi() for p in self.periods]
-
-    def to_ocpi(self) -> dict[str, Any]:
-        """The CDR fields this computation determines (mod_cdrs §CDR object), numbers as ``Decimal``.
-
-        Optional cost totals are included only when the session used that category (a non-zero amount or a
-        priced volume), ``total_cost`` always.
-        """
-        out: dict[str, Any] = {
-            "currency": self.currency,
-            "total_cost": self.total_cost.to_ocpi(),
-            "total_energy": ocpi_volume(self.total_energy),
-            "total_time": ocpi_volume(self.total_time),
-            "total_parking_time": ocpi_volume(self.total_parking_time),
-            "charging_periods": self.charging_periods,
-        }
-        used = self._used_categories()
-        for category in CostCategory:
-            if category in used:
-                out[category.value] = self._rounded(category).to_ocpi()
-        return out
-
-    def _used_categories(self) -> set[str]:
-        used = {fee.category.value for fee in self.flat_fees}
-        for p in self.periods:
-            for dim in p.costs:
-                if dim == Dimension.ENERGY:
-                    used.add(CostCategory.ENERGY)
-                elif dim == Dimension.PARKING_TIME:
-                    used.add(CostCategory.PARKING)
-                elif dim == Dimension.TIME:
-                    used.add(CostCategory.RESERVATION if p.kind == PeriodKind.RESERVATION else CostCategory.TIME)
-        return {str(u) for u in used}
-
-
-# ------------------------------------------------------------------------------------------------- helpers
-
-
-def ocpi_volume(value: Decimal) -> Decimal:
-    """Volume for OCPI output: at most 6 decimals, no exponent notation, no trailing zeros."""
-    q = value.quantize(_VOLUME_PLACES)
-    if q == q.to_integral_value():
-        return q.quantize(ONE)
-    return q.normalize()
+_ENERGY = Dimension.ENERGY
+_FLAT = Dimension.FLAT
+_TIME = Dimension.TIME
+_PARKING_TIME = Dimension.PARKING_TIME
+_CHARGING = PeriodKind.CHARGING
+_PARKING = PeriodKind.PARKING
+_RESERVATION = PeriodKind.RESERVATION
+# Indexes into the per-category accumulators, in CostCategory order.
+_FIXED, _ENERGY_COST, _TIME_COST, _PARKING_COST, _RESERVATION_COST = range(5)
+_NO_PRICE = Price(ZERO, ZERO)
+_CATEGORY_OF = (
+    CostCategory.FIXED,
+    CostCategory.ENERGY,
+    CostCategory.TIME,
+    CostCategory.PARKING,
+    CostCategory.RESERVATION,
+)
 
 
 def _ceil_to_step(value: Decimal, step: int) -> Decimal:
@@ -316,440 +154,200 @@ def _incl(excl: Decimal, component: PriceComponent, vat_unknown: bool) -> Decima
     return excl
 
 
-# ------------------------------------------------------------------------------------------------- matching
-
-
-@dataclass(slots=True)
-class _Atom:
-    start: dt.datetime
-    end: dt.datetime
-    kind: PeriodKind
-    energy: Decimal
-    energy_before: Decimal
-    elapsed: Decimal  # seconds since session (or reservation) start at ``start``
-    min_power: Decimal | None
-    max_power: Decimal | None
-    min_current: Decimal | None
-    max_current: Decimal | None
-    components: dict[str, AppliedComponent] = field(default_factory=dict)
-
-
-def _time_of_day_ok(r: Restrictions, t: dt.time) -> bool:
-    start = r.start_time or dt.time(0)
-    end = r.end_time
-    if end is None or end == dt.time(0):
-        return t >= start  # until end of day
-    if end > start:
-        return start <= t < end
-    if end < start:
-        return t >= start or t < end  # wraps past midnight
-    return True  # start == end: a full 24 h window
-
-
-def _matches(r: Restrictions | None, atom: _Atom, local: dt.datetime | None) -> bool:
-    if r is None:
-        return True
-    if local is not None:
-        if (r.start_time is not None or r.end_time is not None) and not _time_of_day_ok(r, local.time()):
-            return False
-        day = local.date()
-        if r.start_date is not None and day < r.start_date:
-            return False
-        if r.end_date is not None and day >= r.end_date:
-            return False
-        if r.day_of_week and local.weekday() not in r.day_of_week:
-            return False
-    if r.min_kwh is not None and atom.energy_before < r.min_kwh:
-        return False
-    if r.max_kwh is not None and atom.energy_before >= r.max_kwh:
-        return False
-    if r.min_duration is not None and atom.elapsed < r.min_duration:
-        return False
-    if r.max_duration is not None and atom.elapsed >= r.max_duration:
-        return False
-    if r.min_power is not None and (atom.min_power is None or atom.min_power < r.min_power):
-        return False
-    if r.max_power is not None and (atom.max_power is None or atom.max_power >= r.max_power):
-        return False
-    if r.min_current is not None and (atom.min_current is None or atom.min_current < r.min_current):
-        return False
-    return not (r.max_current is not None and (atom.max_current is None or atom.max_current >= r.max_current))
-
-
-def _first(
-    candidates: tuple[tuple[int, Restrictions | None, AppliedComponent], ...],
-    matched: dict[int, bool],
-    atom: _Atom,
-    local: dt.datetime | None,
-) -> AppliedComponent | None:
-    """The first element (in tariff order) with a component in ``candidates``' dimension whose restrictions hold;
-    each element's restrictions are evaluated at most once per atom (``matched``)."""
-    for index, restrictions, applied in candidates:
-        ok = matched.get(index)
-        if ok is None:
-            ok = matched[index] = _matches(restrictions, atom, local)
-        if ok:
-            return applied
-    return None
-
-
-def _lookup(tariff: Tariff, atom: _Atom, zone: dt.tzinfo, expired: bool) -> dict[str, AppliedComponent]:
-    if not tariff.restriction_list:
-        # Without restrictions every element matches every atom: the answer depends on the atom's kind alone.
-        cache = _candidates(tariff)[_UNRESTRICTED]
-        found = cache.get((atom.kind, expired))
-        if found is None:
-            found = cache[(atom.kind, expired)] = _lookup_matching(tariff, atom, None, expired)
-        return dict(found)
-    local = atom.start.astimezone(zone) if tariff.has_calendar_restrictions else None
-    return _lookup_matching(tariff, atom, local, expired)
-
-
-def _lookup_matching(
-    tariff: Tariff, atom: _Atom, local: dt.datetime | None, expired: bool
-) -> dict[str, AppliedComponent]:
-    matched: dict[int, bool] = {}
-    found: dict[str, AppliedComponent] = {}
-    candidates = _candidates(tariff)
-    if atom.kind == PeriodKind.RESERVATION:
-        time = None
-        if expired:
-            time = _first(candidates[("expiry", Dimension.TIME)], matched, atom, local)
-        if time is None:
-            time = _first(candidates[("reservation", Dimension.TIME)], matched, atom, local)
-        flat = _first(candidates[("reservation", Dimension.FLAT)], matched, atom, local)
-        expiry = _first(candidates[("expiry", Dimension.FLAT)], matched, atom, local) if expired else None
-        for key, value in ((Dimension.TIME, time), (Dimension.FLAT, flat), (EXPIRY_FLAT, expiry)):
-            if value is not None:
-                found[key] = value
-        return found
-    dims = _CHARGING_DIMS if atom.kind == PeriodKind.CHARGING else _PARKING_DIMS
-    for dim in dims:
-        applied = _first(candidates[("session", dim)], matched, atom, local)
-        if applied is not None:
-            found[dim] = applied
-    return found
-
-
-_NO_PRICE = Price(ZERO, ZERO)
-_CHARGING_DIMS = (Dimension.ENERGY, Dimension.FLAT, Dimension.TIME)
-_PARKING_DIMS = (Dimension.ENERGY, Dimension.FLAT, Dimension.PARKING_TIME)
-_CANDIDATES_ATTR = "_engine_candidates"
-_UNRESTRICTED = ("unrestricted", "")
-
-
-def _candidates(tariff: Tariff) -> dict[tuple[str, str], tuple[tuple[int, Restrictions | None, AppliedComponent], ...]]:
-    """Per element group and dimension, the elements that have such a component, in tariff order, each with its
-    restrictions and its ``AppliedComponent``: built once per tariff (a tariff prices many sessions)."""
-    cached = tariff.__dict__.get(_CANDIDATES_ATTR)
-    if cached is not None:
-        return cached
-    groups = {
-        "session": tariff.session_elements,
-        "reservation": tariff.reservation_elements,
-        "expiry": tariff.expiry_elements,
-    }
-    table = {}
-    for group, elements in groups.items():
-        for dim in Dimension:
-            rows = []
-            for index, element in elements:
-                component = element.component(dim)
-                if component is not None:
-                    rows.append((index, element.restrictions, AppliedComponent(index, component)))
-            table[(group, str(dim))] = tuple(rows)
-    table[_UNRESTRICTED] = {}  # (kind, expired) -> components, for tariffs without any restriction
-    # Tariff is a frozen dataclass; like its cached_property facts, this cache lives in the instance's __dict__.
-    tariff.__dict__[_CANDIDATES_ATTR] = table
-    return table
-
-
-# ------------------------------------------------------------------------------------------------- segmentation
-
-
-def _time_cuts(tariff: Tariff, zone: dt.tzinfo, origin: dt.datetime, start: dt.datetime, end: dt.datetime) -> list:
-    cuts: set[dt.datetime] = set()
-    if tariff.has_calendar_restrictions:
-        cuts.update(local_boundaries(zone, tariff.boundary_times, start, end))
-    for seconds in tariff.duration_thresholds:
-        instant = origin + dt.timedelta(seconds=seconds)
-        if start < instant < end:
-            cuts.add(instant)
-    return sorted(cuts)
-
-
-def _interpolate(start: dt.datetime, end: dt.datetime, fraction: Decimal) -> dt.datetime:
-    micros = (seconds_between(start, end) * fraction * 1_000_000).to_integral_value()
-    return start + dt.timedelta(microseconds=int(micros))
-
-
-def _session_atoms(tariff: Tariff, timeline: Timeline, zone: dt.tzinfo) -> list[_Atom]:
-    cuts = _time_cuts(tariff, zone, timeline.start, timeline.start, timeline.end)
-    thresholds = tariff.kwh_thresholds
-    atoms: list[_Atom] = []
-    cumulative = ZERO
-    for iv in timeline.intervals:
-        kind = PeriodKind.CHARGING if iv.charging else PeriodKind.PARKING
-        if iv.start == iv.end:
-            if iv.energy_kwh:
-                atoms.append(_atom(timeline, iv, kind, iv.start, iv.end, iv.energy_kwh, cumulative))
-                cumulative += iv.energy_kwh
-            continue
-        points = [iv.start, *cuts_between(cuts, iv.start, iv.end), iv.end]
-        total_seconds = iv.seconds
-        done = ZERO  # energy of this interval assigned so far
-        for a, b in pairwise(points):
-            if b == iv.end:
-                upto = iv.energy_kwh
-            else:
-                fraction = seconds_between(iv.start, b) / total_seconds
-                upto = (iv.energy_kwh * fraction).quantize(_ENERGY_QUANTUM)
-            energy = upto - done
-            done = upto
-            # Cut again where the session's cumulative energy crosses a min_kwh/max_kwh threshold.
-            piece_start = a
-            if energy > 0 and thresholds:
-                for k in thresholds:
-                    if cumulative < k < cumulative + energy:
-                        part = k - cumulative
-                        cut = _interpolate(piece_start, b, part / energy)
-                        atoms.append(_atom(timeline, iv, kind, piece_start, cut, part, cumulative))
-                        cumulative = k
-                        energy -= part
-                        piece_start = cut
-            atoms.append(_atom(timeline, iv, kind, piece_start, b, energy, cumulative))
-            cumulative += energy
-    if not atoms and (timeline.reservation is None or not timeline.reservation.expired):
-        # A zero-length session still gets a period so a start fee (FLAT) can apply.
-        atoms.append(_Atom(timeline.start, timeline.end, PeriodKind.PARKING, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO))
-    return atoms
-
-
-def _atom(
-    timeline: Timeline,
-    iv: Interval,
-    kind: PeriodKind,
-    start: dt.datetime,
-    end: dt.datetime,
-    energy: Decimal,
-    before: Decimal,
-) -> _Atom:
-    return _Atom(
-        start,
-        end,
-        kind,
-        energy,
-        before,
-        seconds_between(timeline.start, start),
-        iv.min_power_kw,
-        iv.max_power_kw,
-        iv.min_current_a,
-        iv.max_current_a,
-    )
-
-
-def _reservation_atoms(tariff: Tariff, timeline: Timeline, zone: dt.tzinfo) -> list[_Atom]:
-    reservation = timeline.reservation
-    if reservation is None or reservation.end <= reservation.start:
-        return []
-    cuts = _time_cuts(tariff, zone, reservation.start, reservation.start, reservation.end)
-    points = [reservation.start, *cuts, reservation.end]
-    return [
-        _Atom(a, b, PeriodKind.RESERVATION, ZERO, ZERO, seconds_between(reservation.start, a), ZERO, ZERO, ZERO, ZERO)
-        for a, b in pairwise(points)
-    ]
-
-
-def _merge(atoms: list[_Atom], tariff_id: str | None) -> list[PricedPeriod]:
-    periods: list[PricedPeriod] = []
-    group: list[_Atom] = []
-
-    def flush() -> None:
-        if not group:
-            return
-        first, last = group[0], group[-1]
-        if len(group) == 1:
-            # Most periods are one atom: the aggregates are its own values (``ZERO +`` keeps sum()'s exponent).
-            energy = ZERO + first.energy
-            min_power, max_power = first.min_power, first.max_power
-            min_current, max_current = first.min_current, first.max_current
-        else:
-            energy = sum((a.energy for a in group), ZERO)
-            min_power = _agg(min, [a.min_power for a in group])
-            max_power = _agg(max, [a.max_power for a in group])
-            min_current = _agg(min, [a.min_current for a in group])
-            max_current = _agg(max, [a.max_current for a in group])
-        periods.append(
-            PricedPeriod(
-                index=len(periods),
-                start=first.start,
-                end=last.end,
-                kind=first.kind,
-                energy_kwh=energy,
-                seconds=seconds_between(first.start, last.end),
-                min_power_kw=min_power,
-                max_power_kw=max_power,
-                min_current_a=min_current,
-                max_current_a=max_current,
-                components=first.components,
-                tariff_id=tariff_id,
-            )
-        )
-        group.clear()
-
-    for atom in atoms:
-        if group and (
-            atom.kind != group[-1].kind or atom.components != group[-1].components or atom.start != group[-1].end
-        ):
-            flush()
-        group.append(atom)
-    flush()
-    return periods
-
-
-def _agg(fn, values: list[Decimal | None]) -> Decimal | None:
-    known = [v for v in values if v is not None]
-    return fn(known) if known else None
-
-
-# ------------------------------------------------------------------------------------------------- pricing
-
-
-def _apply_step(
-    periods: list[PricedPeriod], dimension: str, kinds: set[PeriodKind], billed: dict[int, Decimal]
-) -> None:
-    """Round the billable total of ``dimension`` (over periods of ``kinds``) up with the last period's step_size and
-    add the extra volume to that last period (module docstring rule 5). ``billed`` maps period index → volume in the
-    step unit (Wh or seconds) and is updated in place."""
-    candidates = [p for p in periods if p.kind in kinds and dimension in p.components and billed.get(p.index, ZERO) > 0]
-    if not candidates:
+def _round_up(billed: list[Decimal | None], total: Decimal, last: PricedPeriod | None, dimension: str) -> None:
+    """Round ``total`` (the billable volume of ``dimension`` in the step unit, Wh or seconds) up with the step_size of
+    ``last`` (the last period with a positive volume) and add the extra volume to that period's entry in ``billed``
+    (rule 5)."""
+    if last is None:
         return
-    last = candidates[-1]
-    step = last.components[dimension].component.step_size
-    total = sum((billed[p.index] for p in periods if p.kind in kinds and p.index in billed), ZERO)
-    extra = _ceil_to_step(total, step) - total
+    extra = _ceil_to_step(total, last.components[dimension].component.step_size) - total
     if extra > 0:
         billed[last.index] += extra
 
 
 def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknown: bool = False) -> PricingResult:
     """Price ``timeline`` under ``tariff`` following the rules in this module's docstring."""
+    compiled = compile_tariff(tariff)
     zone = get_zone(timeline.time_zone)
-    warnings: list[str] = []
     reservation = timeline.reservation
     expired = bool(reservation and reservation.expired)
 
-    atoms = _reservation_atoms(tariff, timeline, zone) + _session_atoms(tariff, timeline, zone)
+    atoms = reservation_atoms(compiled, timeline, zone) + session_atoms(compiled, timeline, zone)
     for atom in atoms:
-        atom.components = _lookup(tariff, atom, zone, expired)
-    periods = _merge(atoms, tariff.id)
-    _collect_warnings(tariff, timeline, periods, warnings)
+        atom.components = lookup(compiled, atom, zone, expired)
+    periods = merge(atoms, tariff.id)
+    warnings = _warnings(tariff, compiled, timeline, periods)
 
-    # Step 1: billable volumes per period in the step unit (Wh for energy, seconds for time).
-    energy_wh: dict[int, Decimal] = {}
-    session_secs: dict[int, Decimal] = {}
-    reservation_secs: dict[int, Decimal] = {}
+    # Step 1: billable volumes per period in the step unit (Wh for energy, seconds for time), None where the period
+    # has no component of that dimension; per dimension their total (summed in period order from ZERO, as sum()
+    # would) and the last period with a positive volume, which decides the step_size.
+    count = len(periods)
+    energy_wh: list[Decimal | None] = [None] * count
+    session_secs: list[Decimal | None] = [None] * count
+    reservation_secs: list[Decimal | None] = [None] * count
+    energy_total = charging_total = parking_total = reservation_total = ZERO
+    energy_last = charging_last = parking_last = reservation_last = None
+    last_time_based = None  # the last period with a priced time-based volume
     for p in periods:
-        if Dimension.ENERGY in p.components:
-            energy_wh[p.index] = p.energy_kwh * THOUSAND
-        time_dim = Dimension.PARKING_TIME if p.kind == PeriodKind.PARKING else Dimension.TIME
-        if p.kind != PeriodKind.RESERVATION and time_dim in p.components:
-            session_secs[p.index] = p.seconds
-        elif p.kind == PeriodKind.RESERVATION and Dimension.TIME in p.components:
-            reservation_secs[p.index] = p.seconds
+        components = p.components
+        if _ENERGY in components:
+            energy_wh[p.index] = wh = p.energy_kwh * THOUSAND
+            energy_total += wh
+            if wh > 0:
+                energy_last = p
+        kind = p.kind
+        if kind is _RESERVATION:
+            if _TIME in components:
+                reservation_secs[p.index] = seconds = p.seconds
+                reservation_total += seconds
+                if seconds > 0:
+                    reservation_last = p
+        elif kind is _CHARGING:
+            if _TIME in components:
+                session_secs[p.index] = seconds = p.seconds
+                charging_total += seconds
+                if seconds > 0:
+                    charging_last = last_time_based = p
+        elif _PARKING_TIME in components:
+            session_secs[p.index] = seconds = p.seconds
+            parking_total += seconds
+            if seconds > 0:
+                parking_last = last_time_based = p
 
-    # Step 2: step_size once per session (rule 5).
-    _apply_step(periods, Dimension.ENERGY, _ALL_KINDS, energy_wh)
-    time_based = [p for p in periods if session_secs.get(p.index, ZERO) > 0]
-    if time_based:
-        last = time_based[-1]
-        if last.kind == PeriodKind.CHARGING:
-            _apply_step(periods, Dimension.TIME, {PeriodKind.CHARGING}, session_secs)
+    # Step 2: step_size once per session (rule 5); TIME and PARKING_TIME together, decided by the last of them.
+    _round_up(energy_wh, energy_total, energy_last, _ENERGY)
+    if last_time_based is not None:
+        if last_time_based.kind is _CHARGING:
+            _round_up(session_secs, charging_total, charging_last, _TIME)
         else:
-            _apply_step(periods, Dimension.PARKING_TIME, {PeriodKind.PARKING}, session_secs)
-    _apply_step(periods, Dimension.TIME, {PeriodKind.RESERVATION}, reservation_secs)
+            _round_up(session_secs, parking_total, parking_last, _PARKING_TIME)
+    _round_up(reservation_secs, reservation_total, reservation_last, _TIME)
 
-    # Step 3: costs per period and dimension.
-    totals: dict[str, Price] = dict.fromkeys(_CATEGORY_VALUES, _NO_PRICE)
+    # Step 3: costs per period and dimension, with the session's volumes. Each total is accumulated in period order
+    # exactly as a sum() from ZERO would (Decimal addition rounds past 28 digits, so the order is part of the result).
+    excl_totals = [ZERO] * 5
+    incl_totals: list[Decimal | None] = [ZERO] * 5
     vat_unknown = vat_absent_means_unknown
+    seconds_by_kind = {_CHARGING: ZERO, _PARKING: ZERO, _RESERVATION: ZERO}
+    total_energy = billed_energy_wh = billed_time = billed_parking = billed_reservation = ZERO
+    flat_periods = []
     for p in periods:
-        if p.index in energy_wh:
-            comp = p.components[Dimension.ENERGY].component
-            kwh = energy_wh[p.index] / THOUSAND
-            p.billed[Dimension.ENERGY] = kwh
-            excl = kwh * comp.price
-            p.costs[Dimension.ENERGY] = cost = Price(excl, _incl(excl, comp, vat_unknown))
-            totals[CostCategory.ENERGY] += cost
-        for secs, category in ((session_secs, None), (reservation_secs, CostCategory.RESERVATION)):
-            if p.index not in secs:
-                continue
-            dim = Dimension.PARKING_TIME if p.kind == PeriodKind.PARKING else Dimension.TIME
-            comp = p.components[dim].component
-            p.billed[dim] = secs[p.index] / HOUR
-            excl = secs[p.index] * comp.price / HOUR  # multiply first: one inexact division instead of two
-            p.costs[dim] = cost = Price(excl, _incl(excl, comp, vat_unknown))
-            if category is None:
-                category = CostCategory.PARKING if dim == Dimension.PARKING_TIME else CostCategory.TIME
-            totals[category] += cost
-
-    # Step 4: flat fees, once each (rule 6).
-    flat_fees: list[FlatFee] = []
-    charged: set[tuple[bool, str]] = set()  # (reservation?, FLAT key): one fee per context
-    for p in periods:
-        for key in (Dimension.FLAT, EXPIRY_FLAT):
-            applied = p.components.get(key)
-            context = (p.kind == PeriodKind.RESERVATION, str(key))
-            if applied is None or context in charged:
-                continue
-            charged.add(context)
-            comp = applied.component
-            cost = Price(comp.price, _incl(comp.price, comp, vat_unknown))
-            if p.kind == PeriodKind.RESERVATION:
-                category = CostCategory.RESERVATION
-            elif tariff.elements[applied.element_index].is_parking_only:
-                category = CostCategory.PARKING
+        index, kind, components, billed, costs = p.index, p.kind, p.components, p.billed, p.costs
+        wh = energy_wh[index]
+        if wh is not None:
+            component = components[_ENERGY].component
+            billed[_ENERGY] = kwh = wh / THOUSAND
+            excl = kwh * component.price
+            incl = _incl(excl, component, vat_unknown)
+            costs[_ENERGY] = Price(excl, incl)
+            excl_totals[_ENERGY_COST] += excl
+            total = incl_totals[_ENERGY_COST]
+            incl_totals[_ENERGY_COST] = None if total is None or incl is None else total + incl
+            billed_energy_wh += wh
+        secs = session_secs[index] if kind is not _RESERVATION else reservation_secs[index]
+        if secs is not None:
+            dim = _PARKING_TIME if kind is _PARKING else _TIME
+            component = components[dim].component
+            billed[dim] = secs / HOUR
+            excl = secs * component.price / HOUR  # multiply first: one inexact division instead of two
+            incl = _incl(excl, component, vat_unknown)
+            costs[dim] = Price(excl, incl)
+            if kind is _RESERVATION:
+                category = _RESERVATION_COST
             else:
-                category = CostCategory.FIXED
-            p.costs[key] = cost
-            totals[category] += cost
-            flat_fees.append(FlatFee(category, p.index, applied, cost, expiry=key == EXPIRY_FLAT))
+                category = _PARKING_COST if dim is _PARKING_TIME else _TIME_COST
+            excl_totals[category] += excl
+            total = incl_totals[category]
+            incl_totals[category] = None if total is None or incl is None else total + incl
+        if _FLAT in components or EXPIRY_FLAT in components:
+            flat_periods.append(p)
+        seconds_by_kind[kind] += p.seconds
+        total_energy += p.energy_kwh
+        if kind is _CHARGING:
+            billed_time += billed.get(_TIME, ZERO)
+        elif kind is _RESERVATION:
+            billed_reservation += billed.get(_TIME, ZERO)
+        billed_parking += billed.get(_PARKING_TIME, ZERO)
 
-    uncapped = _NO_PRICE
-    for category in _CATEGORIES:
-        uncapped += totals[category]
-    total, reason = _clamp(uncapped, tariff.min_price, tariff.max_price)
-    adjustment = None if reason is None else total - uncapped
-    exact = {**totals, "total_cost": total}
+    # Step 4: flat fees, once each (rule 6): one per (reservation?, key) context.
+    flat_fees = []
+    charged: set[tuple[bool, str]] = set()
+    for p in flat_periods:
+        in_reservation = p.kind is _RESERVATION
+        for key in (_FLAT, EXPIRY_FLAT):
+            applied = p.components.get(key)
+            if applied is None or (in_reservation, key) in charged:
+                continue
+            charged.add((in_reservation, key))
+            component = applied.component
+            excl = component.price
+            incl = _incl(excl, component, vat_unknown)
+            if in_reservation:
+                category = _RESERVATION_COST
+            elif compiled.parking_only[applied.element_index]:
+                category = _PARKING_COST
+            else:
+                category = _FIXED
+            p.costs[key] = cost = Price(excl, incl)
+            excl_totals[category] += excl
+            total = incl_totals[category]
+            incl_totals[category] = None if total is None or incl is None else total + incl
+            flat_fees.append(
+                build_frozen(
+                    FlatFee,
+                    {
+                        "category": _CATEGORY_OF[category],
+                        "period_index": p.index,
+                        "applied": applied,
+                        "cost": cost,
+                        "expiry": key == EXPIRY_FLAT,
+                    },
+                )
+            )
 
-    seconds_by_kind = {PeriodKind.CHARGING: ZERO, PeriodKind.PARKING: ZERO, PeriodKind.RESERVATION: ZERO}
-    for p in periods:
-        seconds_by_kind[p.kind] += p.seconds
+    # Rule 8: the uncapped total (a sum from ZERO over the categories, in order), clamped.
+    totals = {}
+    uncapped_excl, uncapped_incl = ZERO, ZERO
+    for category, name in enumerate(CATEGORY_VALUES):
+        excl, incl = excl_totals[category], incl_totals[category]
+        # A category nothing was added to keeps the shared zero price (its two ZEROs, untouched).
+        totals[name] = _NO_PRICE if excl is ZERO and incl is ZERO else Price(excl, incl)
+        uncapped_excl += excl
+        uncapped_incl = None if uncapped_incl is None or incl is None else uncapped_incl + incl
+    uncapped = Price(uncapped_excl, uncapped_incl)
+    if tariff.min_price is None and tariff.max_price is None:
+        total_cost, reason, adjustment = uncapped, None, None
+    else:
+        total_cost, reason = _clamp(uncapped, tariff.min_price, tariff.max_price)
+        adjustment = None if reason is None else total_cost - uncapped
+    totals["total_cost"] = total_cost
 
     session_seconds = timeline.seconds if not expired else ZERO
-    return PricingResult(
-        currency=tariff.currency,
-        tariff_id=tariff.id,
-        time_zone=timeline.time_zone,
-        periods=tuple(periods),
-        exact=exact,
-        uncapped_total=uncapped,
-        adjustment=adjustment,
-        adjustment_reason=reason,
-        flat_fees=tuple(flat_fees),
-        total_energy=sum((p.energy_kwh for p in periods), ZERO),
-        total_time=session_seconds / HOUR,
-        total_charging_time=seconds_by_kind[PeriodKind.CHARGING] / HOUR,
-        total_parking_time=seconds_by_kind[PeriodKind.PARKING] / HOUR,
-        total_reservation_time=seconds_by_kind[PeriodKind.RESERVATION] / HOUR,
-        billed_energy=sum((v for v in energy_wh.values()), ZERO) / THOUSAND,
-        billed_time=sum((p.billed.get(Dimension.TIME, ZERO) for p in periods if p.kind == PeriodKind.CHARGING), ZERO),
-        billed_parking_time=sum((p.billed.get(Dimension.PARKING_TIME, ZERO) for p in periods), ZERO),
-        billed_reservation_time=sum(
-            (p.billed.get(Dimension.TIME, ZERO) for p in periods if p.kind == PeriodKind.RESERVATION), ZERO
-        ),
-        start=reservation.start if reservation is not None else timeline.start,
-        end=timeline.end,
-        warnings=tuple(warnings),
+    return build_frozen(
+        PricingResult,
+        {
+            "currency": tariff.currency,
+            "tariff_id": tariff.id,
+            "time_zone": timeline.time_zone,
+            "periods": tuple(periods),
+            "exact": totals,
+            "uncapped_total": uncapped,
+            "adjustment": adjustment,
+            "adjustment_reason": reason,
+            "flat_fees": tuple(flat_fees),
+            "total_energy": total_energy,
+            "total_time": session_seconds / HOUR,
+            "total_charging_time": seconds_by_kind[_CHARGING] / HOUR,
+            "total_parking_time": seconds_by_kind[_PARKING] / HOUR,
+            "total_reservation_time": seconds_by_kind[_RESERVATION] / HOUR,
+            "billed_energy": billed_energy_wh / THOUSAND,
+            "billed_time": billed_time,
+            "billed_parking_time": billed_parking,
+            "billed_reservation_time": billed_reservation,
+            "start": reservation.start if reservation is not None else timeline.start,
+            "end": timeline.end,
+            "warnings": tuple(warnings),
+        },
     )
 
 
@@ -776,11 +374,11 @@ def _clamp(total: Price, min_price: Price | None, max_price: Price | None) -> tu
     return Price(excl, incl), ("+".join(reasons) or None)
 
 
-def _collect_warnings(tariff: Tariff, timeline: Timeline, periods: list[PricedPeriod], warnings: list[str]) -> None:
-    uses_current = any(r.min_current is not None or r.max_current is not None for r in tariff.restriction_list)
-    uses_power = any(r.min_power is not None or r.max_power is not None for r in tariff.restriction_list)
-    for p in periods:
-        if p.kind != PeriodKind.CHARGING:
+def _warnings(tariff: Tariff, compiled: CompiledTariff, timeline: Timeline, periods: list[PricedPeriod]) -> list[str]:
+    warnings: list[str] = []
+    uses_current, uses_power = compiled.uses_current, compiled.uses_power
+    for p in periods if uses_current or uses_power else ():
+        if p.kind is not _CHARGING:
             continue
         if uses_current and (p.min_current_a is None or p.max_current_a is None):
             warnings.append(
@@ -793,3 +391,4 @@ def _collect_warnings(tariff: Tariff, timeline: Timeline, periods: list[PricedPe
         warnings.append(f"session starts before the tariff is valid ({_stamp(tariff.start_date_time)})")
     if tariff.end_date_time is not None and moment >= tariff.end_date_time:
         warnings.append(f"session starts after the tariff ended ({_stamp(tariff.end_date_time)})")
+    return warnings
