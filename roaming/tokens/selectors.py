@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Upper
 
+from roaming.core.sql import fetch_instance
 from roaming.tokens.models import AuthorizationDecision, Token
 
 
@@ -63,7 +64,7 @@ def _one_token(own: bool | None, country_code: str, party_id: str, uid: str, typ
         return queryset.order_by(*(("-last_updated", "-pk") if latest else ("pk",))).first()
     by_party = bool(country_code)
     params = [country_code.upper(), party_id.upper(), uid.upper(), type] if by_party else [uid.upper(), type]
-    return next(iter(Token.objects.raw(_token_sql(own, by_party, latest), params)), None)
+    return fetch_instance(Token, _token_sql(own, by_party, latest), params)
 
 
 def token_get(*, country_code: str, party_id: str, uid: str, type: str, own: bool | None = None) -> Token | None:

@@ -31,6 +31,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from roaming.core.exceptions import InvalidInput
+from roaming.core.sql import fetch_instance
 from roaming.ocpi.renderers import dumps
 
 Key = tuple[str, str, str]
@@ -117,7 +118,7 @@ def lock_objects(queryset: models.QuerySet, keys: Iterable[Key], *, id_field: st
     if len(keys) == 1 and not (query.where or query.annotations or query.select_related or query.deferred_loading[0]):
         # One object of a plain queryset (every Receiver PUT/PATCH): a statement written once per model.
         key = keys[0]
-        row = next(iter(queryset.model.objects.raw(_lock_one_sql(queryset.model, id_field), list(key))), None)
+        row = fetch_instance(queryset.model, _lock_one_sql(queryset.model, id_field), list(key))
         return {} if row is None else {key: row}
     condition = Q()
     for (country_code, party_id), ids in by_party.items():

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
+from roaming.core.sql import fetch_instance
 from roaming.locations.models import EVSE, Connector, Location
 from roaming.ocpi.datetimes import format_datetime
 from roaming.partners.choices import PartnerStatus
@@ -188,7 +189,7 @@ def _locked_sql() -> str:
 def _locked(transaction_id: str) -> ChargingSession:
     """Our session of a CSMS transaction, locked, with its location's time zone (one column, not the wide Location
     row): every meter reading starts here, so one statement written once (``csms_transaction_id`` is unique)."""
-    session = next(iter(ChargingSession.objects.raw(_locked_sql(), [transaction_id])), None)
+    session = fetch_instance(ChargingSession, _locked_sql(), [transaction_id])
     if session is None:
         raise ObjectNotFound(f"No session with transaction id '{transaction_id}'.")
     return session

@@ -1,0 +1,54 @@
+"""One model instance from a statement written once, for the hot paths (every authorization, meter reading and
+partner push reads a row or two).
+
+The ORM compiles a queryset to SQL on every call, and ``Model.objects.raw`` works out on every call which column is
+which field: either costs more than a simple query's round trip. ``fetch_instance`` runs a fixed SQL text (built
+once by the caller, with ``functools.cache``) and turns the row into an instance with a column plan cached per model
+and column list: the same values, database converters included (JSON decoded, etc.), as the ORM would give.
+"""
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
+
+
+@functools.cache
+def _plan(model: type[models.Model], columns: tuple[str, ...]):
+    """For a row of ``columns``: the concrete fields present (in model order, as ``Model.from_db`` takes them), each
+    with its column's position and converters, and the other columns (annotations) with their positions."""
+    by_column = {field.column: field for field in model._meta.concrete_fields}
+    position = {name: i for i, name in enumerate(columns)}
+    fields = []
+    for field in model._meta.concrete_fields:
+        if field.column in position:
+            expression = field.get_col(model._meta.db_table)
+            converters = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+            fields.append((field.attname, position[field.column], tuple(converters), expression))
+    extras = tuple((name, i) for i, name in enumerate(columns) if name not in by_column)
+    return tuple(name for name, *_ in fields), tuple(fields), extras
+
+
+def _convert(value: Any, converters: tuple[Callable, ...], expression) -> Any:
+    for converter in converters:
+        value = converter(value, expression, connection)
+    return value
+
+
+def fetch_instance(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
+    """The first row of ``sql`` as a ``model`` instance (columns that are not fields become attributes), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        columns = tuple(column[0] for column in cursor.description)
+    names, fields, extras = _plan(model, columns)
+    values = [_convert(row[i], converters, expression) for _, i, converters, expression in fields]
+    instance = model.from_db(connection.alias, names, values)
+    for name, i in extras:
+        setattr(instance, name, row[i])
+    return instance
