@@ -143,11 +143,15 @@ def session_patch_from_partner(
         refuse_own(session, what="Session")
         if is_stale(session, data):
             return ReceiveResult(WriteOutcome.STALE, session)
-        for name, value in {**fields, **_stamp(partner_id, raw)}.items():
+        changed = {**fields, **_stamp(partner_id, raw)}
+        for name, value in changed.items():
             setattr(session, name, value)
         if data.get("charging_periods"):
             session.charging_periods = append_periods(session.charging_periods or [], data["charging_periods"])
-        session.save()
+            changed["charging_periods"] = session.charging_periods
+        # Only what the PATCH changed: a running session gets one every minute, and its wide row (the PUT's
+        # payload, the cdr_token...) need not be rewritten each time.
+        session.save(update_fields=[*changed, "updated_at"])
         return ReceiveResult(WriteOutcome.UPDATED, session)
 
 
