@@ -50,6 +50,9 @@ def seconds_between(start: dt.datetime, end: dt.datetime) -> Decimal:
     return Decimal((delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds).scaleb(-6)
 
 
+_OPTIONAL_NUMBERS = ("power_kw", "current_a", "min_power_kw", "max_power_kw", "min_current_a", "max_current_a")
+
+
 @dataclass(frozen=True, slots=True)
 class Interval:
     """A piece of the session with constant state.
@@ -73,14 +76,25 @@ class Interval:
     max_current_a: Decimal | None = None
 
     def __post_init__(self) -> None:
+        # Built tens of times per priced session (and again by ``resolved``): values already in the wanted form
+        # (UTC datetimes, non-zero Decimals, None) are kept as they are, without a conversion call each.
         set_ = object.__setattr__
-        set_(self, "start", _as_utc(self.start))
-        set_(self, "end", _as_utc(self.end))
-        if self.end < self.start:
-            raise ValueError(f"interval ends before it starts: {self.start} > {self.end}")
-        set_(self, "energy_kwh", to_decimal(self.energy_kwh or 0))
-        for name in ("power_kw", "current_a", "min_power_kw", "max_power_kw", "min_current_a", "max_current_a"):
-            set_(self, name, _opt(getattr(self, name)))
+        start, end = self.start, self.end
+        if start.__class__ is not dt.datetime or start.tzinfo is not dt.UTC:
+            start = _as_utc(start)
+            set_(self, "start", start)
+        if end.__class__ is not dt.datetime or end.tzinfo is not dt.UTC:
+            end = _as_utc(end)
+            set_(self, "end", end)
+        if end < start:
+            raise ValueError(f"interval ends before it starts: {start} > {end}")
+        energy = self.energy_kwh
+        if energy.__class__ is not Decimal or not energy:  # a zero of any exponent becomes Decimal(0), as before
+            set_(self, "energy_kwh", to_decimal(energy or 0))
+        for name in _OPTIONAL_NUMBERS:
+            value = getattr(self, name)
+            if value is not None and value.__class__ is not Decimal:
+                set_(self, name, to_decimal(value))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Interval:
