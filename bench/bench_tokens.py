@@ -132,9 +132,9 @@ def main() -> None:
         emsp_calls_cpo = emsp.shell(their).strip().splitlines()[-1]
         staff_key = cpo.shell_json(
             "import json\nfrom django.contrib.auth.models import User\n"
-            "from rest_framework.authtoken.models import Token\n"
+            "from roaming.core.api_keys import api_key_create\n"
             "u, _ = User.objects.get_or_create(username='bench', defaults={'is_staff': True})\n"
-            "print(json.dumps(Token.objects.get_or_create(user=u)[0].key))"
+            "print(json.dumps(api_key_create(user=u, name='bench')[1]))"
         )
         emsp_proc, emsp_base = start_server(emsp, args.workers, args.threads, workdir)
         servers.append(emsp_proc)
