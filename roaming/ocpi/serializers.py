@@ -13,6 +13,7 @@ coordinates are normalised to the spec's regex; numbers where a string is expect
 Module-specific classes stay in their module; this module imports no module app.
 """
 
+import functools
 import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -362,3 +363,19 @@ class EnergyMixSerializer(JsonClassSerializer):
     environ_impact = EnvironmentalImpactSerializer(many=True, required=False)
     supplier_name = _optional(OcpiStringField, 64)
     energy_product_name = _optional(OcpiStringField, 64)
+
+
+@functools.cache
+def _reused(
+    serializer_class: type[serializers.BaseSerializer], partial: bool, context: tuple
+) -> serializers.BaseSerializer:
+    return serializer_class(context=dict(context), **({"partial": True} if partial else {}))
+
+
+def validate_reused(serializer_class: type[serializers.BaseSerializer], data, *, partial: bool = False, **context):
+    """``serializer_class(data=data, partial=partial, context=context)``, ``is_valid(raise_exception=True)``, its
+    ``validated_data``, with one instance per class, ``partial`` and context reused for every call: DRF copies every
+    declared field into each new instance, which cost more than the validation (a Session PUT: 0.7 ms of copies for
+    0.06 ms of checks). ``run_validation`` keeps no state on the instance and raises the same ``ValidationError``;
+    our serializers read only ``partial`` and ``context``, fixed per instance."""
+    return _reused(serializer_class, partial, tuple(sorted(context.items()))).run_validation(data)

@@ -11,7 +11,6 @@ send (a CdrToken without its party, an alpha-2 country, no charging periods, an 
 the country converted to alpha-3; anything else still refuses.
 """
 
-import functools
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -29,6 +28,7 @@ from roaming.ocpi.serializers import (
     JsonDateTimeField,
     JsonNumberField,
     OcpiObjectSerializer,
+    validate_reused,
 )
 from roaming.tariffs.ocpi.serializers import AmountField, CurrencyField, TariffSerializer
 
@@ -207,11 +207,4 @@ def validate_cdr(data, *, lenient: bool = False) -> dict:
     ``roaming.ocpi.exceptions.flatten_errors`` into ``cdr_location.country: ...``)."""
     if not isinstance(data, Mapping):
         raise serializers.ValidationError({"non_field_errors": ["expected a CDR object"]})
-    return dict(_serializer(lenient).run_validation(data))
-
-
-@functools.cache
-def _serializer(lenient: bool) -> "CdrSerializer":
-    """One serializer per mode, reused: DRF copies every declared field into each new instance, which was a fifth
-    of a CDR POST's time (bench/bench_cdrs.py). Validation keeps no state on the instance (``run_validation``)."""
-    return CdrSerializer(context={"lenient": lenient})
+    return dict(validate_reused(CdrSerializer, data, lenient=lenient))

@@ -10,7 +10,13 @@ from rest_framework import serializers
 
 from roaming.commands.choices import CommandResultType, CommandType
 from roaming.ocpi.fields import CiStringField, OcpiDateTimeField
-from roaming.ocpi.serializers import DisplayTextSerializer, EnumField, OcpiObjectSerializer, OcpiUrlField
+from roaming.ocpi.serializers import (
+    DisplayTextSerializer,
+    EnumField,
+    OcpiObjectSerializer,
+    OcpiUrlField,
+    validate_reused,
+)
 from roaming.tokens.ocpi.serializers import TokenSerializer
 
 
@@ -88,12 +94,9 @@ def command_type_from_url(value: str) -> str:
 
 def validate_command(command_type: str, data) -> dict:
     """Validate a command object for ``command_type``; raise DRF ``ValidationError`` (answered 2001)."""
-    serializer = SERIALIZERS[command_type](data=_object(data, "".join(w.title() for w in command_type.split("_"))))
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    name = "".join(w.title() for w in command_type.split("_"))
+    return dict(validate_reused(SERIALIZERS[command_type], _object(data, name)))
 
 
 def validate_command_result(data) -> dict:
-    serializer = CommandResultSerializer(data=_object(data, "CommandResult"))
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    return dict(validate_reused(CommandResultSerializer, _object(data, "CommandResult")))

@@ -31,6 +31,7 @@ from roaming.ocpi import registry
 from roaming.ocpi.exceptions import InvalidParameters, MethodNotAllowed, NotFound
 from roaming.ocpi.fields import cistring_equal
 from roaming.ocpi.kit.receive import ReceiveResult, WriteOutcome
+from roaming.ocpi.serializers import validate_reused
 from roaming.ocpi.views import OcpiView
 
 STALE_MESSAGE = "Acknowledged and ignored: last_updated is older than the object we hold"
@@ -40,9 +41,7 @@ def validate_with(validator, body: Mapping, *, context: dict | None = None) -> d
     """Run a module's validator on a body: a DRF serializer class (errors raise DRF ``ValidationError``, which the
     OCPI handler answers with 2001 naming the field) or a callable ``validator(body) -> data``."""
     if isinstance(validator, type) and issubclass(validator, BaseSerializer):
-        serializer = validator(data=body, context=context or {})
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return validate_reused(validator, body, **(context or {}))
     return validator(body)
 
 

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from roaming.ocpi.fields import CiStringField, OcpiDateTimeField, OcpiDecimalField, OcpiStringField
-from roaming.ocpi.serializers import EnumField, JsonClassSerializer, JsonDateTimeField, JsonNumberField
+from roaming.ocpi.serializers import EnumField, JsonClassSerializer, JsonDateTimeField, JsonNumberField, validate_reused
 from roaming.sessions.choices import (
     AuthMethod,
     CdrDimensionType,
@@ -102,9 +102,7 @@ class ChargingPreferencesSerializer(JsonClassSerializer):
 def _validate(serializer_class, body) -> dict:
     if not isinstance(body, Mapping):
         raise ValidationError("a JSON object is required")
-    serializer = serializer_class(data=body)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    return dict(validate_reused(serializer_class, body))
 
 
 def validate_session(body) -> dict:

@@ -39,6 +39,7 @@ from roaming.ocpi.serializers import (
     HourMinuteField,
     JsonClassSerializer,
     OcpiObjectSerializer,
+    validate_reused,
 )
 from roaming.tariffs import choices
 
@@ -285,6 +286,4 @@ def validate_tariff(data, *, strict: bool = False) -> dict:
     ``roaming.ocpi.exceptions.flatten_errors`` turns into ``elements[0].price_components[1].price: ...``)."""
     if not isinstance(data, Mapping):
         raise serializers.ValidationError({"non_field_errors": ["expected a Tariff object"]})
-    serializer = TariffSerializer(data=data, context={"strict": strict})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    return dict(validate_reused(TariffSerializer, data, strict=strict))

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from roaming.ocpi.fields import CiStringField, OcpiDateTimeField, OcpiStringField
-from roaming.ocpi.serializers import EnumField, JsonClassSerializer, OcpiObjectSerializer
+from roaming.ocpi.serializers import EnumField, JsonClassSerializer, OcpiObjectSerializer, validate_reused
 from roaming.tokens import choices
 
 
@@ -66,9 +66,7 @@ def _object(data, name: str) -> Mapping:
 
 def validate_token(data, *, partial: bool = False) -> dict:
     """Validate one OCPI Token dict (a PATCH body with ``partial=True``); raise DRF ``ValidationError``."""
-    serializer = TokenSerializer(data=_object(data, "Token"), partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    return dict(validate_reused(TokenSerializer, _object(data, "Token"), partial=partial))
 
 
 def validate_token_patch(data) -> dict:
@@ -91,6 +89,4 @@ def validate_location_references(data) -> dict | None:
     """The optional LocationReferences body of ``POST {uid}/authorize``: None when absent or empty."""
     if data in (None, {}, b"", ""):
         return None
-    serializer = LocationReferencesSerializer(data=_object(data, "LocationReferences"))
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    return dict(validate_reused(LocationReferencesSerializer, _object(data, "LocationReferences")))
