@@ -33,7 +33,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadgen import read_response, request_bytes, start_server  # noqa: E402
+from loadgen import (  # noqa: E402
+    lua_literal,
+    lua_per_request,
+    read_response,
+    request_bytes,
+    start_server,
+    wrk_available,
+    wrk_run,
+)
 
 from tests.e2e.harness import Instance, Pair, register  # noqa: E402
 
@@ -105,7 +113,7 @@ def verdict(rate: float) -> str:
     return "ok" if rate >= TARGET else "BELOW TARGET"
 
 
-def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
+def bench_cpo(cpo: Instance, ocpi_token: str, args, workdir: Path) -> None:
     chargers = workdir / "chargers.csv"
     write_chargers(chargers, args.sessions)
     cpo.manage("import_chargers", str(chargers), timeout=600)
@@ -134,7 +142,8 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
     proc, base = start_server(cpo, args.workers, args.threads, workdir)
     try:
         headers = {"Authorization": f"Token {key}"}
-        start = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
+        # wrk: 12 h back leaves room for 21,600 rounds of 2 s before a reading would lie in the future.
+        start = (datetime.now(UTC) - timedelta(hours=12 if args.loadgen == "wrk" else 3)).replace(microsecond=0)
         starts = [
             json_request(
                 "POST",
@@ -151,33 +160,16 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
             )
             for i in range(args.sessions)
         ]
-        reads = [json_request("GET", "/api/v1/sessions/NONE", headers, {})] * 2000  # auth + 404: no module work
-        print(f"cpo floor GET /api/v1/sessions/NONE {send_all(base, reads, args.clients)[0]:8.0f} req/s", flush=True)
-        rate, counts = send_all(base, starts, args.clients)
+        if args.loadgen == "python":
+            reads = [json_request("GET", "/api/v1/sessions/NONE", headers, {})] * 2000  # auth + 404: no module work
+            rate = send_all(base, reads, args.python_clients)[0]
+            print(f"cpo floor GET /api/v1/sessions/NONE {rate:8.0f} req/s", flush=True)
+        rate, counts = send_all(base, starts, args.python_clients)
         print(f"cpo session starts           {rate:8.0f} req/s  ({counts['errors']} errors)", flush=True)
-        updates = [
-            json_request(
-                "POST",
-                f"/api/v1/sessions/BTX{i:05d}/meter_values",
-                headers,
-                {
-                    "timestamp": (start + timedelta(minutes=5 * r)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "energy_wh": 900 * r,
-                    "power_w": 11000,
-                    "current_a": 16,
-                },
-            )
-            for r in range(1, args.updates + 1)
-            for i in range(args.sessions)
-        ]
-        rate, counts = send_all(base, updates, args.clients)
-        print(
-            f"cpo meter updates            {rate:8.0f} updates/s  target >= {TARGET}: {verdict(rate)}"
-            f"  ({len(updates)} updates, {counts['errors']} errors)",
-            flush=True,
-        )
-        if counts["errors"]:
-            print("  first error:", counts.get("first_error"))
+        if args.loadgen == "python":
+            updates = meter_updates_python(base, headers, start, args)
+        else:
+            updates = meter_updates_wrk(base, headers, ocpi_token, start, args)
         time.sleep(args.settle)
         written, delivered = cpo.query(
             "SELECT count(*), count(*) FILTER (WHERE status = 'delivered') FROM ocpi_outboxmessage "
@@ -185,14 +177,110 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
         )[0]
         puts = cpo.query("SELECT count(*) FROM ocpi_outboxmessage WHERE module = 'sessions' AND method = 'PUT'")[0][0]
         print(
-            f"cpo pushes                   {puts} PUTs; {written} PATCHes for {len(updates)} updates "
-            f"({written / len(updates):.2f} per update), {delivered} delivered after {args.settle:.0f} s "
+            f"cpo pushes                   {puts} PUTs; {written} PATCHes for {updates} updates "
+            f"({written / max(updates, 1):.2f} per update), {delivered} delivered after {args.settle:.0f} s "
             f"(coalesced ones wait for the {60} s interval)",
             flush=True,
         )
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def meter_updates_python(base: str, headers: dict, start: datetime, args) -> int:
+    """``--updates`` rounds of one reading per session, 5 min apart, from the asyncio generator; the count sent."""
+    updates = [
+        json_request(
+            "POST",
+            f"/api/v1/sessions/BTX{i:05d}/meter_values",
+            headers,
+            {
+                "timestamp": (start + timedelta(minutes=5 * r)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "energy_wh": 900 * r,
+                "power_w": 11000,
+                "current_a": 16,
+            },
+        )
+        for r in range(1, args.updates + 1)
+        for i in range(args.sessions)
+    ]
+    rate, counts = send_all(base, updates, args.python_clients)
+    print(
+        f"cpo meter updates            {rate:8.0f} updates/s  target >= {TARGET}: {verdict(rate)}"
+        f"  ({len(updates)} updates, {counts['errors']} errors)",
+        flush=True,
+    )
+    if counts["errors"]:
+        print("  first error:", counts.get("first_error"))
+    return len(updates)
+
+
+METER_STEP_S, METER_STEP_WH = 2, 6  # 11 kW: about 6 Wh every 2 s
+
+
+def meter_lua(headers: dict, sessions: int, start: datetime, first_round: int) -> str:
+    """wrk: thread t of T sends readings for sessions i % T == t in turn; on its r-th pass over them (counted
+    from ``first_round``) each reading is ``start + r * 2 s`` and ``r * 6 Wh``: after the session start, in the past
+    and increasing per session. An answer whose ``X-Outcome`` is not ``updated`` (a reading ignored) is a
+    failure."""
+    body = '{"timestamp":"@ts@","energy_wh":@wh@,"power_w":11000,"current_a":16}'
+    build = f"""
+local BODY = {lua_literal(body)}
+local START, STEP, WH = {int(start.timestamp())}, {METER_STEP_S}, {METER_STEP_WH}
+local FIRST, SESSIONS = {first_round}, {sessions}
+function build(n)
+  local i, round = owned(n, SESSIONS)
+  local r = FIRST + round
+  return string.format("/api/v1/sessions/BTX%05d/meter_values", i),
+         fill(BODY, {{ts = os.date("!%Y-%m-%dT%H:%M:%SZ", START + r * STEP), wh = r * WH}})
+end
+function check(status, headers, body) return headers["X-Outcome"] == "updated" end
+"""
+    return lua_per_request("POST", {**headers, "Content-Type": "application/json"}, build)
+
+
+def meter_updates_wrk(base: str, headers: dict, ocpi_token: str, start: datetime, args) -> int:
+    """Meter updates from wrk for ``--seconds`` at each ``--clients``, the floor before each; the count answered."""
+    if args.sessions < max(args.clients):
+        print("  (fewer sessions than clients: one session's readings may be in flight twice at once)")
+    wrk_run(base, floor_lua(ocpi_token), 4, 1)  # warm up: connections, caches
+    total, first_round = 0, 0
+    for clients in args.clients:
+        print_floor("cpo", base, ocpi_token, clients, args.seconds)
+        run = wrk_run(base, meter_lua(headers, args.sessions, start, first_round), clients, args.seconds)
+        first_round += run.max_round
+        total += run.requests
+        print(
+            f"cpo meter updates  wrk {clients:>2} clients {run.seconds:4.1f} s: {run.rps:8.1f} updates/s  target >= "
+            f"{TARGET}: {verdict(run.rps)}  ({run.requests} updates answered, {run.failures} not updated, "
+            f"{run.socket_errors} socket errors, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms, "
+            f"{run.max_round} rounds)",
+            flush=True,
+        )
+        if run.first_failure:
+            print("  first failure:", run.first_failure)
+    if first_round * METER_STEP_S > 12 * 3600:
+        print("  (readings went past now: raise the 12 h head start)")
+    return total
+
+
+def floor_lua(ocpi_token: str) -> str:
+    return lua_per_request("GET", ocpi_auth(ocpi_token), 'function build(n) return "/ocpi/versions", nil end\n')
+
+
+def print_floor(side: str, base: str, ocpi_token: str, clients: int, seconds: float) -> None:
+    """``GET /ocpi/versions`` on the same server at the same client count: authentication, envelope and traffic
+    log, no module work; the lines after it are read against this one (a loaded machine lowers both)."""
+    run = wrk_run(base, floor_lua(ocpi_token), clients, seconds)
+    print(
+        f"{side} floor        wrk {clients:>2} clients {run.seconds:4.1f} s: {run.rps:8.1f} req/s  GET /ocpi/versions "
+        f"({run.requests} answered, {run.failures} not OCPI success, p50 {run.p50_ms:.1f} ms)",
+        flush=True,
+    )
+
+
+def ocpi_auth(token: str) -> dict:
+    return {"Authorization": "Token " + base64.b64encode(token.encode()).decode()}
 
 
 def session_body(i: int, at: datetime) -> dict:
@@ -223,48 +311,147 @@ def session_body(i: int, at: datetime) -> dict:
 def bench_emsp(emsp: Instance, token: str, args, workdir: Path) -> None:
     proc, base = start_server(emsp, args.workers, args.threads, workdir)
     try:
-        headers = {"Authorization": "Token " + base64.b64encode(token.encode()).decode()}
-        at = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
-        path = "/ocpi/2.2.1/emsp/sessions/NL/CPO/S{:06d}"
-        print(f"emsp floor GET /ocpi/versions {floor(base, headers, 2000, args.clients):8.0f} req/s", flush=True)
-        puts = [json_request("PUT", path.format(i), headers, session_body(i, at)) for i in range(args.puts)]
-        rate, counts = send_all(base, puts, args.clients)
-        print(
-            f"emsp receiver PUT            {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
-            f"  ({len(puts)} PUTs, {counts['errors']} errors)",
-            flush=True,
-        )
-        patches = []
-        for n in range(args.patches):
-            i, round_ = n % args.puts, n // args.puts + 1
-            stamp = (at + timedelta(minutes=round_)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            body = {
-                "kwh": round_,
-                "total_cost": {"excl_vat": round_ * 0.3, "incl_vat": round(round_ * 0.363, 4)},
-                "charging_periods": [{"start_date_time": stamp, "dimensions": [{"type": "ENERGY", "volume": 1}]}],
-                "last_updated": stamp,
-            }
-            patches.append(json_request("PATCH", path.format(i), headers, body))
-        rate, counts = send_all(base, patches, args.clients)
-        print(
-            f"emsp receiver PATCH          {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
-            f"  ({len(patches)} PATCHes, {counts['errors']} errors)",
-            flush=True,
-        )
-        if counts["errors"]:
-            print("  first error:", counts.get("first_error"))
+        if args.loadgen == "python":
+            emsp_python(base, token, args)
+        else:
+            emsp_wrk(emsp, base, token, args)
     finally:
         proc.terminate()
         proc.wait(10)
 
 
+def emsp_python(base: str, token: str, args) -> None:
+    """``--puts`` new sessions PUT, then ``--patches`` PATCHes over them, from the asyncio generator."""
+    headers = ocpi_auth(token)
+    at = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    path = "/ocpi/2.2.1/emsp/sessions/NL/CPO/S{:06d}"
+    print(f"emsp floor GET /ocpi/versions {floor(base, headers, 2000, args.python_clients):8.0f} req/s", flush=True)
+    puts = [json_request("PUT", path.format(i), headers, session_body(i, at)) for i in range(args.puts)]
+    rate, counts = send_all(base, puts, args.python_clients)
+    print(
+        f"emsp receiver PUT            {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
+        f"  ({len(puts)} PUTs, {counts['errors']} errors)",
+        flush=True,
+    )
+    patches = []
+    for n in range(args.patches):
+        i, round_ = n % args.puts, n // args.puts + 1
+        stamp = (at + timedelta(minutes=round_)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {
+            "kwh": round_,
+            "total_cost": {"excl_vat": round_ * 0.3, "incl_vat": round(round_ * 0.363, 4)},
+            "charging_periods": [{"start_date_time": stamp, "dimensions": [{"type": "ENERGY", "volume": 1}]}],
+            "last_updated": stamp,
+        }
+        patches.append(json_request("PATCH", path.format(i), headers, body))
+    rate, counts = send_all(base, patches, args.python_clients)
+    print(
+        f"emsp receiver PATCH          {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
+        f"  ({len(patches)} PATCHes, {counts['errors']} errors)",
+        flush=True,
+    )
+    if counts["errors"]:
+        print("  first error:", counts.get("first_error"))
+
+
+SESSIONS_TABLE = "charging_sessions_chargingsession"
+SESSION_AT = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)  # the PUT sessions' start; PATCHes add a second a round
+
+
+def put_lua(token: str, tag: str) -> str:
+    """wrk: each PUT a new session, id ``{tag}{thread}-{n}`` (unique across threads; ``tag`` across runs)."""
+    body = json.dumps(session_body(0, SESSION_AT), separators=(",", ":"))
+    body = body.replace('"S000000"', '"@id@"').replace('"U000000"', '"@id@"')
+    build = f"""
+local BODY = {lua_literal(body)}
+function build(n)
+  local id = "{tag}" .. tid .. "-" .. n
+  return "/ocpi/2.2.1/emsp/sessions/NL/CPO/" .. id, fill(BODY, {{id = id}})
+end
+"""
+    return lua_per_request("PUT", {**ocpi_auth(token), "Content-Type": "application/json"}, build)
+
+
+def patch_lua(token: str, ids: list[str], first_round: int) -> str:
+    """wrk: thread t of T patches the sessions ``ids[i]``, i % T == t, in turn; on its r-th pass (counted from
+    ``first_round``) kWh = r, the cost r x 0.30 and one charging period appended, starting (as ``last_updated``)
+    ``r`` seconds after the session start: increasing per session."""
+    body = (
+        '{"kwh":@kwh@,"total_cost":{"excl_vat":@excl@,"incl_vat":@incl@},"charging_periods":[{"start_date_time":'
+        '"@ts@","dimensions":[{"type":"ENERGY","volume":1}]}],"last_updated":"@ts@"}'
+    )
+    build = f"""
+local BODY = {lua_literal(body)}
+local AT, FIRST = {int(SESSION_AT.timestamp())}, {first_round}
+local IDS = {{}}
+for id in string.gmatch({lua_literal(",".join(ids))}, "[^,]+") do table.insert(IDS, id) end
+function build(n)
+  local i, round = owned(n, #IDS)
+  local r = FIRST + round
+  return "/ocpi/2.2.1/emsp/sessions/NL/CPO/" .. IDS[i + 1], fill(BODY, {{kwh = r,
+    excl = string.format("%.2f", r * 0.3), incl = string.format("%.4f", r * 0.363),
+    ts = os.date("!%Y-%m-%dT%H:%M:%SZ", AT + r)}})
+end
+"""
+    return lua_per_request("PATCH", {**ocpi_auth(token), "Content-Type": "application/json"}, build)
+
+
+def emsp_wrk(emsp: Instance, base: str, token: str, args) -> None:
+    """PUTs of new sessions, then PATCHes over the sessions stored, from wrk at each ``--clients``."""
+    wrk_run(base, floor_lua(token), 4, 1)  # warm up: connections, caches
+    wrk_run(base, put_lua(token, "WU"), 4, 1)
+    for clients in args.clients:
+        print_floor("emsp", base, token, clients, args.seconds)
+        tag = f"W{clients}R"
+        run = wrk_run(base, put_lua(token, tag), clients, args.seconds)
+        report("emsp receiver PUT  ", clients, run, "PUTs")
+        stored = emsp.query(f"SELECT count(*) FROM {SESSIONS_TABLE} WHERE session_id LIKE %s", (tag + "%",))
+        print(
+            f"  stored {stored[0][0]} sessions at the eMSP for {run.successes} successful answers "
+            f"({stored[0][0] - run.successes:+d}: answers still in flight when wrk stopped; at most {clients})",
+            flush=True,
+        )
+    ids = [
+        row[0]
+        for row in emsp.query(f"SELECT session_id FROM {SESSIONS_TABLE} WHERE session_id LIKE %s ORDER BY id", ("W%",))
+    ]
+    if len(ids) < max(args.clients):
+        print("  (fewer sessions than clients: one session's PATCHes may be in flight twice at once)")
+    first_round = 0
+    for clients in args.clients:
+        print_floor("emsp", base, token, clients, args.seconds)
+        run = wrk_run(base, patch_lua(token, ids, first_round), clients, args.seconds)
+        first_round += run.max_round
+        report("emsp receiver PATCH", clients, run, "PATCHes", f" over {len(ids)} sessions, {run.max_round} rounds")
+
+
+def report(label: str, clients: int, run, what: str, over: str = "") -> None:
+    print(
+        f"{label} wrk {clients:>2} clients {run.seconds:4.1f} s: {run.rps:8.1f} req/s  target >= {TARGET}: "
+        f"{verdict(run.rps)}  ({run.requests} {what} answered{over}, {run.failures} not OCPI success, "
+        f"{run.socket_errors} socket errors, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms)",
+        flush=True,
+    )
+    if run.first_failure:
+        print("  first failure:", run.first_failure)
+
+
+def their_token(instance: Instance) -> str:
+    """The token ``instance`` calls its registered partner with."""
+    code = "from roaming.partners.models import Partner\nprint(Partner.objects.get(status='registered').their_token)"
+    return instance.shell(code).strip().splitlines()[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=1000)
-    parser.add_argument("--updates", type=int, default=20)
-    parser.add_argument("--puts", type=int, default=10_000)
-    parser.add_argument("--patches", type=int, default=100_000)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--updates", type=int, default=20, help="python: readings per session")
+    parser.add_argument("--puts", type=int, default=10_000, help="python: sessions PUT")
+    parser.add_argument("--patches", type=int, default=100_000, help="python: PATCHes over them")
+    parser.add_argument("--seconds", type=float, default=8, help="wrk: seconds per line")
+    parser.add_argument("--clients", type=int, nargs="+", default=[8, 32], help="wrk: concurrent connections")
+    parser.add_argument("--loadgen", choices=["wrk", "python"], default="wrk" if wrk_available() else "python")
+    parser.add_argument("--python-clients", type=int, default=16, help="python: concurrent connections")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--settle", type=float, default=10, help="seconds to let the worker push before counting")
@@ -277,21 +464,20 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-sessions-"))
     try:
         register(pair.emsp, pair.cpo)
-        print(f"gunicorn --workers {args.workers} --threads {args.threads}, {args.clients} clients", flush=True)
+        clients = args.clients if args.loadgen == "wrk" else args.python_clients
+        print(
+            f"gunicorn --workers {args.workers} --threads {args.threads}, load generator {args.loadgen}, clients "
+            f"{clients}, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        # The token the eMSP accepts from the CPO is the one the CPO holds for calling it, and the other way round.
+        cpo_calls_emsp, emsp_calls_cpo = their_token(pair.cpo), their_token(pair.emsp)
         if args.skip != "cpo":
-            bench_cpo(pair.cpo, args, workdir)
+            bench_cpo(pair.cpo, emsp_calls_cpo, args, workdir)
         if args.skip != "emsp":
-            # The token the eMSP accepts from the CPO is the one the CPO holds for calling it.
-            token = (
-                pair.cpo.shell(
-                    "from roaming.partners.models import Partner\n"
-                    "print(Partner.objects.get(status='registered').their_token)"
-                )
-                .strip()
-                .splitlines()[-1]
-            )
             pair.emsp.stop_process("worker")  # nothing to do there; leave the cores to the web server
-            bench_emsp(pair.emsp, token, args, workdir)
+            bench_emsp(pair.emsp, cpo_calls_emsp, args, workdir)
+        print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         pair.stop()
 

@@ -181,7 +181,8 @@ end
 response = function(status, headers, body)
   answers = answers + 1
   if status >= 400 or (string.find(body, '"status_code":', 1, true)
-                       and not string.find(body, '"status_code":1000', 1, true)) then
+                       and not string.find(body, '"status_code":1000', 1, true))
+                   or (check and not check(status, headers, body)) then
     failures = failures + 1
     if first_failure == "" then first_failure = status .. " " .. string.sub(body, 1, 300) end
   end
@@ -218,8 +219,9 @@ def lua_per_request(method: str, headers: dict, build: str, *, threads: int = 2)
     (path, body or nil) for this thread's n-th (0-based) request. Inside it ``tid`` is the thread's index of
     ``THREADS`` (so ``tid .. "-" .. n`` is unique across threads), ``owned(n, count)`` gives the item this thread
     works on next and its round (thread t of T owns items i % T == t and cycles through them) and ``fill(template,
-    values)`` fills ``@name@`` slots. Each answer is checked in ``response()``; ``done()`` prints a ``LOADGEN`` line
-    that ``wrk_run`` parses."""
+    values)`` fills ``@name@`` slots. Each answer is checked in ``response()`` (HTTP >= 400, an OCPI status_code
+    other than 1000, or ``check(status, headers, body)`` false when ``build`` defines it: a failure); ``done()``
+    prints a ``LOADGEN`` line that ``wrk_run`` parses."""
     prelude = lua_headers(headers) + build
     return _LUA_FRAME.format(threads=threads, method=lua_literal(method), prelude=prelude)
 
