@@ -1,22 +1,39 @@
 """Sessions at scale: the CPO ingesting CSMS meter updates, and the eMSP receiving session pushes, over HTTP.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/roaming REDIS_URL=redis://127.0.0.1:6379/0 \\
-        .venv/bin/python bench/bench_sessions.py [--sessions 1000] [--updates 20] [--puts 10000] [--patches 100000]
+        .venv/bin/python bench/bench_sessions.py [--sessions 1000] [--seconds 8] [--clients 8 32]
+        [--workers 3] [--threads 2] [--skip cpo|emsp]
+        [--loadgen wrk|python [--updates 20] [--puts 10000] [--patches 100000] [--python-clients 16]]
 
 It starts the two-instance pair of the end-to-end tests (CPO NL/CPO and eMSP DE/MSP, own databases), registers
 them through the real handshake, gives the CPO one charger per session (all priced by one tariff) and the eMSP's
 tokens in its cache, then prints next to each target (issue 12, "Speed"):
 
-* ``cpo meter updates``: ``--sessions`` sessions started through ``POST /api/v1/sessions``, then ``--updates``
-  rounds of ``POST /api/v1/sessions/{tx}/meter_values`` (one per session per round, each re-priced live and its
-  push enqueued, coalesced), from ``--clients`` concurrent keep-alive clients: updates/s (target >= 500/s), and the
-  PATCH messages written to the outbox / delivered to the eMSP (coalescing: without it, one per update);
-* ``emsp receiver PUT`` / ``PATCH``: ``--puts`` new sessions PUT, then ``--patches`` PATCHes (kWh, cost, one
-  charging period appended each) spread over them, on the eMSP's Sender-facing Receiver with the CPO's credentials
-  token: requests/s (target >= 500/s).
+* ``cpo session starts``: ``--sessions`` sessions started through ``POST /api/v1/sessions`` (asyncio generator,
+  ``--python-clients``), then the wait until their PUTs to the eMSP are delivered (so they do not overlap the next
+  lines);
+* ``cpo floor`` / ``emsp floor``: ``GET /ocpi/versions`` on the same server at the same client count,
+  authentication, envelope and traffic log without module work: the ceiling the next line is read against;
+* ``cpo meter updates``: ``POST /api/v1/sessions/{tx}/meter_values`` (each re-priced live and its push enqueued,
+  coalesced): updates/s (target >= 500/s), updates answered, answers that are not ``X-Outcome: updated`` (a reading
+  the server ignored), p50/p99. wrk thread t of T sends for the sessions i % T == t in turn, round r of them at
+  start + r x 2 s and r x 6 Wh (monotonic per session, in the past); rounds continue across the client counts;
+* ``cpo pushes``: the PUTs and PATCHes in the CPO's outbox after ``--settle`` s, PATCHes per update (coalescing:
+  without it, one per update) and how many were delivered;
+* ``emsp receiver PUT``: ``PUT /ocpi/2.2.1/emsp/sessions/NL/CPO/{id}``, every PUT a new session id, with the CPO's
+  credentials token: req/s (target >= 500/s), answers, answers not OCPI success, p50/p99; then the eMSP's count of
+  the sessions stored (SQL) next to the successful answers;
+* ``emsp receiver PATCH``: PATCHes over the sessions the PUT lines stored (thread t of T on sessions i % T == t in
+  turn; round r: kWh r, cost, one charging period appended starting r s after the session start, last_updated the
+  same): req/s (target >= 500/s).
 
-Servers are gunicorn with ``--workers``/``--threads`` on loopback, persistent database connections, next to the
-pair's own; the load generator is asyncio in this process, on the same two cores: figures are a lower bound.
+Servers are gunicorn of the instances with production settings (``bench/loadgen.py`` ``start_server``:
+``--workers``/``--threads``, persistent database connections, traffic log flushed every second) on loopback next
+to the pair's own. The load generator is ``wrk`` (``--loadgen wrk``, the default when installed: C, two threads, Lua
+scripts from ``loadgen.lua_per_request``) for ``--seconds`` at each of ``--clients``, which leaves the server the
+CPU of these two cores. ``--loadgen python`` is the earlier asyncio generator in this process (``--updates`` rounds
+for every session, ``--puts`` PUTs, ``--patches`` PATCHes, ``--python-clients`` connections), which takes about a
+core of its own: its figures are a lower bound.
 """
 
 import argparse
@@ -166,6 +183,13 @@ def bench_cpo(cpo: Instance, ocpi_token: str, args, workdir: Path) -> None:
             print(f"cpo floor GET /api/v1/sessions/NONE {rate:8.0f} req/s", flush=True)
         rate, counts = send_all(base, starts, args.python_clients)
         print(f"cpo session starts           {rate:8.0f} req/s  ({counts['errors']} errors)", flush=True)
+        # The starts' PUTs to the eMSP go out through the pair's worker and web server: let them finish, so the
+        # updates below do not share the cores with them.
+        waited = time.perf_counter()
+        pending = "SELECT count(*) FROM ocpi_outboxmessage WHERE module = 'sessions' AND status = 'pending'"
+        while cpo.query(pending)[0][0] and time.perf_counter() - waited < 120:
+            time.sleep(0.5)
+        print(f"cpo start PUTs delivered     {time.perf_counter() - waited:8.1f} s after the last start", flush=True)
         if args.loadgen == "python":
             updates = meter_updates_python(base, headers, start, args)
         else:
