@@ -1,21 +1,37 @@
 """CDRs at partner scale, over real HTTP between the two-instance pair of the end-to-end tests.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/roaming REDIS_URL=redis://127.0.0.1:6379/0 \\
-        .venv/bin/python bench/bench_cdrs.py [--posts 2000] [--concurrency 1 8] [--pull 50000]
+        .venv/bin/python bench/bench_cdrs.py [--sessions 10000] [--seconds 8] [--clients 8 32] [--pull 50000]
+        [--workers 3] [--threads 2] [--loadgen wrk|python [--posts 2000] [--concurrency 1 8]]
 
 Prints, next to the floor each figure is judged against:
 
 * create      our CDRs for N completed sessions (location snapshot or connector, engine pricing, validation, the
               immutable insert, history and the outbox POST to the eMSP), in the CPO's process, worker stopped;
-* ingest      the eMSP receiving CDR POSTs from the CPO (validate, price check with our engine, store with the raw
-              payload, commit, answer 201 + Location), one client per thread; floor: 300 CDRs/s;
+* floor       ``GET /ocpi/versions`` on the ingest's server at the same client count (authentication, envelope,
+              traffic log; no module work): the ceiling any OCPI endpoint of that server can reach;
+* ingest      the eMSP receiving CDR POSTs from the CPO (``POST /ocpi/2.2.1/emsp/cdrs``: validate, price check with
+              our engine, store with the raw payload, commit, answer 201 + Location), every CDR a new id, with the
+              CPO's credentials token: CDRs/s over the run, POSTs answered, answers that are not OCPI success,
+              p50/p99; target: 300 CDRs/s (issue 13);
+* stored      the eMSP's count of the CDRs that run stored (SQL), next to the successful answers (wrk stops with
+              up to one request per client in flight: the server may store those without wrk reading the answer);
 * pull        a partner pulling N of our CDRs from the CPO's Sender (GET, limit 1000, following Link), next to
               PostgreSQL building the same JSON with ``json_agg`` (the floor for any implementation).
+
+The ingest runs against a gunicorn of the eMSP with production settings (``bench/loadgen.py`` ``start_server``:
+``--workers``/``--threads``, persistent database connections, traffic log flushed every second), started next to
+the pair's own e2e server. The load generator is ``wrk`` (``--loadgen wrk``, the default when installed: C, two
+threads, a Lua script giving each POST its own CDR id) for ``--seconds`` at each of ``--clients``: it leaves the
+server the CPU of these two cores. ``--loadgen python`` is the earlier generator, ``requests`` from a thread pool
+(``--posts`` POSTs at each ``--concurrency``), which takes a core of its own: its figures are a lower bound.
 """
 
 import argparse
+import base64
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,7 +43,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadgen import http_pull  # noqa: E402
+from loadgen import http_pull, lua_literal, lua_per_request, start_server, wrk_available, wrk_run  # noqa: E402
 
 from tests.e2e.harness import Pair, register  # noqa: E402
 
@@ -131,13 +147,13 @@ def their_token(instance) -> str:
 
 
 def ingest(url: str, token: str, count: int, concurrency: int, offset: int) -> float:
-    """POST ``count`` distinct CDRs with ``concurrency`` clients; return CDRs per second."""
+    """``--loadgen python``: POST ``count`` distinct CDRs with ``concurrency`` clients; return CDRs per second."""
     bodies = []
     for i in range(count):
         body = orjson.loads(orjson.dumps(EXAMPLE))
         body.update(country_code="NL", party_id="CPO", id=f"IN{offset + i:08d}")
         bodies.append(orjson.dumps(body))
-    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    headers = {**ocpi_auth(token), "Content-Type": "application/json"}
     sessions = [requests.Session() for _ in range(concurrency)]
 
     def post(index: int) -> int:
@@ -152,6 +168,103 @@ def ingest(url: str, token: str, count: int, concurrency: int, offset: int) -> f
     return count / (time.perf_counter() - started)
 
 
+def python_floor(url: str, token: str, count: int, concurrency: int) -> float:
+    """``--loadgen python``: ``count`` ``GET /ocpi/versions`` with ``concurrency`` clients; requests per second."""
+    sessions = [requests.Session() for _ in range(concurrency)]
+
+    def get(index: int) -> None:
+        response = sessions[index % concurrency].get(url, headers=ocpi_auth(token), timeout=60)
+        assert response.status_code == 200, response.text[:300]
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for _ in pool.map(get, range(count)):
+            pass
+    return count / (time.perf_counter() - started)
+
+
+def ocpi_auth(token: str) -> dict:
+    return {"Authorization": "Token " + base64.b64encode(token.encode()).decode()}
+
+
+def cdr_post_lua(token: str, tag: str) -> str:
+    """wrk: each POST a new CDR, id ``{tag}{thread}-{n}`` (unique across threads; ``tag`` across runs)."""
+    body = dict(orjson.loads(orjson.dumps(EXAMPLE)), country_code="NL", party_id="CPO", id="@id@")
+    build = (
+        f"local BODY = {lua_literal(orjson.dumps(body).decode())}\n"
+        f'function build(n) return "/ocpi/2.2.1/emsp/cdrs", fill(BODY, {{id = "{tag}" .. tid .. "-" .. n}}) end\n'
+    )
+    return lua_per_request("POST", {**ocpi_auth(token), "Content-Type": "application/json"}, build)
+
+
+def floor_lua(token: str) -> str:
+    return lua_per_request("GET", ocpi_auth(token), 'function build(n) return "/ocpi/versions", nil end\n')
+
+
+def stored(emsp, prefix: str) -> int:
+    """The CDRs the eMSP stored whose id starts with ``prefix``."""
+    sql = "SELECT count(*) FROM cdrs_cdr WHERE direction = 'received' AND cdr_id LIKE %s"
+    return emsp.query(sql, (prefix + "%",))[0][0]
+
+
+def verdict(rate: float) -> str:
+    return "ok" if rate >= INGEST_FLOOR else "BELOW TARGET"
+
+
+def bench_ingest(emsp, token: str, args, workdir: Path) -> None:
+    """The eMSP's CDR Receiver on a gunicorn with production settings: floor and ingest at each client count."""
+    proc, base = start_server(emsp, args.workers, args.threads, workdir)
+    try:
+        print(
+            f"ingest server: gunicorn --workers {args.workers} --threads {args.threads}, load generator "
+            f"{args.loadgen}, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        if args.loadgen == "python":
+            offset = 0
+            for concurrency in args.concurrency:
+                floor = python_floor(f"{base}/ocpi/versions", token, args.posts, concurrency)
+                rate = ingest(f"{base}/ocpi/2.2.1/emsp/cdrs", token, args.posts, concurrency, offset)
+                offset += args.posts
+                count = stored(emsp, "IN")  # every CDR this generator posted so far
+                print(
+                    f"ingest  {args.posts} POSTs, {concurrency:>2} clients: {rate:8.1f} CDRs/s   target >= "
+                    f"{INGEST_FLOOR:.0f}: {verdict(rate)}   (floor GET /ocpi/versions {floor:6.0f} req/s)",
+                    flush=True,
+                )
+                print(f"stored  {count} CDRs at the eMSP for {offset} 201 answers", flush=True)
+            return
+        wrk_run(base, floor_lua(token), 4, 1)  # warm up: connections, caches
+        wrk_run(base, cdr_post_lua(token, "WU"), 4, 1)
+        for clients in args.clients:
+            floor = wrk_run(base, floor_lua(token), clients, args.seconds)
+            print(
+                f"floor   wrk {clients:>2} clients {floor.seconds:4.1f} s: {floor.rps:8.1f} req/s   GET /ocpi/versions "
+                f"({floor.requests} answered, {floor.failures} not OCPI success, p50 {floor.p50_ms:.1f} ms)",
+                flush=True,
+            )
+            tag = f"W{clients}R"
+            run = wrk_run(base, cdr_post_lua(token, tag), clients, args.seconds)
+            print(
+                f"ingest  wrk {clients:>2} clients {run.seconds:4.1f} s: {run.rps:8.1f} CDRs/s   target >= "
+                f"{INGEST_FLOOR:.0f}: {verdict(run.rps)}   ({run.requests} POSTs answered, {run.failures} not OCPI "
+                f"success, {run.socket_errors} socket errors, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms)",
+                flush=True,
+            )
+            if run.first_failure:
+                print("        first failure:", run.first_failure)
+            count = stored(emsp, tag)
+            print(
+                f"stored  {count} CDRs at the eMSP for {run.successes} successful answers "
+                f"({count - run.successes:+d}: answers still in flight when wrk stopped; at most {clients})",
+                flush=True,
+            )
+        print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def json_agg(database_url: str) -> float:
     with psycopg.connect(database_url) as conn:
         started = time.perf_counter()
@@ -162,8 +275,13 @@ def json_agg(database_url: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=10000, help="completed sessions to make CDRs of")
-    parser.add_argument("--posts", type=int, default=2000, help="CDR POSTs per concurrency level")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--seconds", type=float, default=8, help="wrk: seconds per ingest and floor line")
+    parser.add_argument("--clients", type=int, nargs="+", default=[8, 32], help="wrk: concurrent connections")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers of the ingest's server")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
+    parser.add_argument("--loadgen", choices=["wrk", "python"], default="wrk" if wrk_available() else "python")
+    parser.add_argument("--posts", type=int, default=2000, help="python: CDR POSTs per concurrency level")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8], help="python: client threads")
     parser.add_argument("--pull", type=int, nargs="+", default=[50000], help="sizes of the Sender pull")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/roaming")
@@ -174,6 +292,7 @@ def main() -> None:
         # per request (0), which is a test setting, not what a partner's POST meets.
         instance.extra_env["DATABASE_CONN_MAX_AGE"] = "60"
     pair.start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-cdrs-"))
     try:
         register(pair.emsp, pair.cpo)
         cpo_token, emsp_token = their_token(pair.cpo), their_token(pair.emsp)
@@ -183,13 +302,11 @@ def main() -> None:
             rate = float(pair.cpo.shell(SESSIONS.format(n=args.sessions)).strip().splitlines()[-1])
             print(f"create  {args.sessions} CDRs from completed sessions: {rate:8.1f} CDRs/s")
             pair.cpo.purge_queue()
+        # The CPO's worker stays stopped through the ingest: its deliveries of the CDRs just made would share
+        # the two cores with the server measured.
+        bench_ingest(pair.emsp, cpo_token, args, workdir)
+        if args.sessions:
             pair.cpo.start_worker()
-        receiver = f"{pair.emsp.base_url}/ocpi/2.2.1/emsp/cdrs"
-        offset = 0
-        for concurrency in args.concurrency:
-            rate = ingest(receiver, cpo_token, args.posts, concurrency, offset)
-            offset += args.posts
-            print(f"ingest  {args.posts} POSTs, {concurrency} clients: {rate:8.1f} CDRs/s   (floor {INGEST_FLOOR:.0f})")
         sender = f"{pair.cpo.base_url}/ocpi/2.2.1/cpo/cdrs"
         for n in args.pull:
             seeded = int(pair.cpo.shell(SEED.format(n=n, example=EXAMPLE)).strip().splitlines()[-1])

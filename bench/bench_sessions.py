@@ -1,27 +1,44 @@
 """Sessions at scale: the CPO ingesting CSMS meter updates, and the eMSP receiving session pushes, over HTTP.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/roaming REDIS_URL=redis://127.0.0.1:6379/0 \\
-        .venv/bin/python bench/bench_sessions.py [--sessions 1000] [--updates 20] [--puts 10000] [--patches 100000]
+        .venv/bin/python bench/bench_sessions.py [--sessions 1000] [--seconds 8] [--clients 8 32]
+        [--workers 3] [--threads 2] [--skip cpo|emsp]
+        [--loadgen wrk|python [--updates 20] [--puts 10000] [--patches 100000] [--python-clients 16]]
 
 It starts the two-instance pair of the end-to-end tests (CPO NL/CPO and eMSP DE/MSP, own databases), registers
 them through the real handshake, gives the CPO one charger per session (all priced by one tariff) and the eMSP's
 tokens in its cache, then prints next to each target (issue 12, "Speed"):
 
-* ``cpo meter updates``: ``--sessions`` sessions started through ``POST /api/v1/sessions``, then ``--updates``
-  rounds of ``POST /api/v1/sessions/{tx}/meter_values`` (one per session per round, each re-priced live and its
-  push enqueued, coalesced), from ``--clients`` concurrent keep-alive clients: updates/s (target >= 500/s), and the
-  PATCH messages written to the outbox / delivered to the eMSP (coalescing: without it, one per update);
-* ``emsp receiver PUT`` / ``PATCH``: ``--puts`` new sessions PUT, then ``--patches`` PATCHes (kWh, cost, one
-  charging period appended each) spread over them, on the eMSP's Sender-facing Receiver with the CPO's credentials
-  token: requests/s (target >= 500/s).
+* ``cpo session starts``: ``--sessions`` sessions started through ``POST /api/v1/sessions`` (asyncio generator,
+  ``--python-clients``), then the wait until their PUTs to the eMSP are delivered (so they do not overlap the next
+  lines);
+* ``cpo floor`` / ``emsp floor``: ``GET /ocpi/versions`` on the same server at the same client count,
+  authentication, envelope and traffic log without module work: the ceiling the next line is read against;
+* ``cpo meter updates``: ``POST /api/v1/sessions/{tx}/meter_values`` (each re-priced live and its push enqueued,
+  coalesced): updates/s (target >= 500/s), updates answered, answers that are not ``X-Outcome: updated`` (a reading
+  the server ignored), p50/p99. wrk thread t of T sends for the sessions i % T == t in turn, round r of them at
+  start + r x 2 s and r x 6 Wh (monotonic per session, in the past); rounds continue across the client counts;
+* ``cpo pushes``: the PUTs and PATCHes in the CPO's outbox after ``--settle`` s, PATCHes per update (coalescing:
+  without it, one per update) and how many were delivered;
+* ``emsp receiver PUT``: ``PUT /ocpi/2.2.1/emsp/sessions/NL/CPO/{id}``, every PUT a new session id, with the CPO's
+  credentials token: req/s (target >= 500/s), answers, answers not OCPI success, p50/p99; then the eMSP's count of
+  the sessions stored (SQL) next to the successful answers;
+* ``emsp receiver PATCH``: PATCHes over the sessions the PUT lines stored (thread t of T on sessions i % T == t in
+  turn; round r: kWh r, cost, one charging period appended starting r s after the session start, last_updated the
+  same): req/s (target >= 500/s).
 
-Servers are gunicorn with ``--workers``/``--threads`` on loopback, persistent database connections, next to the
-pair's own; the load generator is asyncio in this process, on the same two cores: figures are a lower bound.
+Servers are gunicorn of the instances with production settings (``bench/loadgen.py`` ``start_server``:
+``--workers``/``--threads``, persistent database connections, traffic log flushed every second) on loopback next
+to the pair's own. The load generator is ``wrk`` (``--loadgen wrk``, the default when installed: C, two threads,
+Lua scripts in ``sessions_wrk.py``, built with ``loadgen.lua_per_request``) for ``--seconds`` at each of
+``--clients``, which leaves the server the CPU of these two cores. ``--loadgen python`` is the earlier asyncio
+generator in this process (``--updates`` rounds for every session, ``--puts`` PUTs, ``--patches`` PATCHes,
+``--python-clients`` connections), which takes about a
+core of its own: its figures are a lower bound.
 """
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import sys
@@ -33,11 +50,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadgen import read_response, request_bytes, start_server  # noqa: E402
+from loadgen import read_response, request_bytes, start_server, wrk_available  # noqa: E402
+from sessions_wrk import TARGET, emsp_wrk, meter_updates_wrk, ocpi_auth, session_body, verdict  # noqa: E402
 
 from tests.e2e.harness import Instance, Pair, register  # noqa: E402
 
-TARGET = 500
 CSV_HEADER = (
     "internal_id,evse_id,location_id,location_name,address,city,postal_code,country,latitude,longitude,"
     "connector_id,standard,format,power_type,max_voltage,max_amperage,time_zone\n"
@@ -101,11 +118,7 @@ def floor(base: str, headers: dict, count: int, clients: int) -> float:
     return rate
 
 
-def verdict(rate: float) -> str:
-    return "ok" if rate >= TARGET else "BELOW TARGET"
-
-
-def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
+def bench_cpo(cpo: Instance, ocpi_token: str, args, workdir: Path) -> None:
     chargers = workdir / "chargers.csv"
     write_chargers(chargers, args.sessions)
     cpo.manage("import_chargers", str(chargers), timeout=600)
@@ -134,7 +147,8 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
     proc, base = start_server(cpo, args.workers, args.threads, workdir)
     try:
         headers = {"Authorization": f"Token {key}"}
-        start = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
+        # wrk: 12 h back leaves room for 21,600 rounds of 2 s before a reading would lie in the future.
+        start = (datetime.now(UTC) - timedelta(hours=12 if args.loadgen == "wrk" else 3)).replace(microsecond=0)
         starts = [
             json_request(
                 "POST",
@@ -151,33 +165,23 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
             )
             for i in range(args.sessions)
         ]
-        reads = [json_request("GET", "/api/v1/sessions/NONE", headers, {})] * 2000  # auth + 404: no module work
-        print(f"cpo floor GET /api/v1/sessions/NONE {send_all(base, reads, args.clients)[0]:8.0f} req/s", flush=True)
-        rate, counts = send_all(base, starts, args.clients)
+        if args.loadgen == "python":
+            reads = [json_request("GET", "/api/v1/sessions/NONE", headers, {})] * 2000  # auth + 404: no module work
+            rate = send_all(base, reads, args.python_clients)[0]
+            print(f"cpo floor GET /api/v1/sessions/NONE {rate:8.0f} req/s", flush=True)
+        rate, counts = send_all(base, starts, args.python_clients)
         print(f"cpo session starts           {rate:8.0f} req/s  ({counts['errors']} errors)", flush=True)
-        updates = [
-            json_request(
-                "POST",
-                f"/api/v1/sessions/BTX{i:05d}/meter_values",
-                headers,
-                {
-                    "timestamp": (start + timedelta(minutes=5 * r)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "energy_wh": 900 * r,
-                    "power_w": 11000,
-                    "current_a": 16,
-                },
-            )
-            for r in range(1, args.updates + 1)
-            for i in range(args.sessions)
-        ]
-        rate, counts = send_all(base, updates, args.clients)
-        print(
-            f"cpo meter updates            {rate:8.0f} updates/s  target >= {TARGET}: {verdict(rate)}"
-            f"  ({len(updates)} updates, {counts['errors']} errors)",
-            flush=True,
-        )
-        if counts["errors"]:
-            print("  first error:", counts.get("first_error"))
+        # The starts' PUTs to the eMSP go out through the pair's worker and web server: let them finish, so the
+        # updates below do not share the cores with them.
+        waited = time.perf_counter()
+        pending = "SELECT count(*) FROM ocpi_outboxmessage WHERE module = 'sessions' AND status = 'pending'"
+        while cpo.query(pending)[0][0] and time.perf_counter() - waited < 120:
+            time.sleep(0.5)
+        print(f"cpo start PUTs delivered     {time.perf_counter() - waited:8.1f} s after the last start", flush=True)
+        if args.loadgen == "python":
+            updates = meter_updates_python(base, headers, start, args)
+        else:
+            updates = meter_updates_wrk(base, headers, ocpi_token, start, args)
         time.sleep(args.settle)
         written, delivered = cpo.query(
             "SELECT count(*), count(*) FILTER (WHERE status = 'delivered') FROM ocpi_outboxmessage "
@@ -185,8 +189,8 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
         )[0]
         puts = cpo.query("SELECT count(*) FROM ocpi_outboxmessage WHERE module = 'sessions' AND method = 'PUT'")[0][0]
         print(
-            f"cpo pushes                   {puts} PUTs; {written} PATCHes for {len(updates)} updates "
-            f"({written / len(updates):.2f} per update), {delivered} delivered after {args.settle:.0f} s "
+            f"cpo pushes                   {puts} PUTs; {written} PATCHes for {updates} updates "
+            f"({written / max(updates, 1):.2f} per update), {delivered} delivered after {args.settle:.0f} s "
             f"(coalesced ones wait for the {60} s interval)",
             flush=True,
         )
@@ -195,76 +199,96 @@ def bench_cpo(cpo: Instance, args, workdir: Path) -> None:
         proc.wait(10)
 
 
-def session_body(i: int, at: datetime) -> dict:
-    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "country_code": "NL",
-        "party_id": "CPO",
-        "id": f"S{i:06d}",
-        "start_date_time": stamp,
-        "kwh": 0,
-        "cdr_token": {
-            "country_code": "DE",
-            "party_id": "MSP",
-            "uid": f"U{i:06d}",
-            "type": "RFID",
-            "contract_id": f"DE-MSP-C{i:08d}",
-        },
-        "auth_method": "WHITELIST",
-        "location_id": "LOC1",
-        "evse_uid": "E1",
-        "connector_id": "1",
-        "currency": "EUR",
-        "status": "ACTIVE",
-        "last_updated": stamp,
-    }
+def meter_updates_python(base: str, headers: dict, start: datetime, args) -> int:
+    """``--updates`` rounds of one reading per session, 5 min apart, from the asyncio generator; the count sent."""
+    updates = [
+        json_request(
+            "POST",
+            f"/api/v1/sessions/BTX{i:05d}/meter_values",
+            headers,
+            {
+                "timestamp": (start + timedelta(minutes=5 * r)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "energy_wh": 900 * r,
+                "power_w": 11000,
+                "current_a": 16,
+            },
+        )
+        for r in range(1, args.updates + 1)
+        for i in range(args.sessions)
+    ]
+    rate, counts = send_all(base, updates, args.python_clients)
+    print(
+        f"cpo meter updates            {rate:8.0f} updates/s  target >= {TARGET}: {verdict(rate)}"
+        f"  ({len(updates)} updates, {counts['errors']} errors)",
+        flush=True,
+    )
+    if counts["errors"]:
+        print("  first error:", counts.get("first_error"))
+    return len(updates)
 
 
 def bench_emsp(emsp: Instance, token: str, args, workdir: Path) -> None:
     proc, base = start_server(emsp, args.workers, args.threads, workdir)
     try:
-        headers = {"Authorization": "Token " + base64.b64encode(token.encode()).decode()}
-        at = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
-        path = "/ocpi/2.2.1/emsp/sessions/NL/CPO/S{:06d}"
-        print(f"emsp floor GET /ocpi/versions {floor(base, headers, 2000, args.clients):8.0f} req/s", flush=True)
-        puts = [json_request("PUT", path.format(i), headers, session_body(i, at)) for i in range(args.puts)]
-        rate, counts = send_all(base, puts, args.clients)
-        print(
-            f"emsp receiver PUT            {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
-            f"  ({len(puts)} PUTs, {counts['errors']} errors)",
-            flush=True,
-        )
-        patches = []
-        for n in range(args.patches):
-            i, round_ = n % args.puts, n // args.puts + 1
-            stamp = (at + timedelta(minutes=round_)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            body = {
-                "kwh": round_,
-                "total_cost": {"excl_vat": round_ * 0.3, "incl_vat": round(round_ * 0.363, 4)},
-                "charging_periods": [{"start_date_time": stamp, "dimensions": [{"type": "ENERGY", "volume": 1}]}],
-                "last_updated": stamp,
-            }
-            patches.append(json_request("PATCH", path.format(i), headers, body))
-        rate, counts = send_all(base, patches, args.clients)
-        print(
-            f"emsp receiver PATCH          {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
-            f"  ({len(patches)} PATCHes, {counts['errors']} errors)",
-            flush=True,
-        )
-        if counts["errors"]:
-            print("  first error:", counts.get("first_error"))
+        if args.loadgen == "python":
+            emsp_python(base, token, args)
+        else:
+            emsp_wrk(emsp, base, token, args)
     finally:
         proc.terminate()
         proc.wait(10)
 
 
+def emsp_python(base: str, token: str, args) -> None:
+    """``--puts`` new sessions PUT, then ``--patches`` PATCHes over them, from the asyncio generator."""
+    headers = ocpi_auth(token)
+    at = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    path = "/ocpi/2.2.1/emsp/sessions/NL/CPO/S{:06d}"
+    print(f"emsp floor GET /ocpi/versions {floor(base, headers, 2000, args.python_clients):8.0f} req/s", flush=True)
+    puts = [json_request("PUT", path.format(i), headers, session_body(i, at)) for i in range(args.puts)]
+    rate, counts = send_all(base, puts, args.python_clients)
+    print(
+        f"emsp receiver PUT            {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
+        f"  ({len(puts)} PUTs, {counts['errors']} errors)",
+        flush=True,
+    )
+    patches = []
+    for n in range(args.patches):
+        i, round_ = n % args.puts, n // args.puts + 1
+        stamp = (at + timedelta(minutes=round_)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {
+            "kwh": round_,
+            "total_cost": {"excl_vat": round_ * 0.3, "incl_vat": round(round_ * 0.363, 4)},
+            "charging_periods": [{"start_date_time": stamp, "dimensions": [{"type": "ENERGY", "volume": 1}]}],
+            "last_updated": stamp,
+        }
+        patches.append(json_request("PATCH", path.format(i), headers, body))
+    rate, counts = send_all(base, patches, args.python_clients)
+    print(
+        f"emsp receiver PATCH          {rate:8.0f} req/s  target >= {TARGET}: {verdict(rate)}"
+        f"  ({len(patches)} PATCHes, {counts['errors']} errors)",
+        flush=True,
+    )
+    if counts["errors"]:
+        print("  first error:", counts.get("first_error"))
+
+
+def their_token(instance: Instance) -> str:
+    """The token ``instance`` calls its registered partner with."""
+    code = "from roaming.partners.models import Partner\nprint(Partner.objects.get(status='registered').their_token)"
+    return instance.shell(code).strip().splitlines()[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=1000)
-    parser.add_argument("--updates", type=int, default=20)
-    parser.add_argument("--puts", type=int, default=10_000)
-    parser.add_argument("--patches", type=int, default=100_000)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--updates", type=int, default=20, help="python: readings per session")
+    parser.add_argument("--puts", type=int, default=10_000, help="python: sessions PUT")
+    parser.add_argument("--patches", type=int, default=100_000, help="python: PATCHes over them")
+    parser.add_argument("--seconds", type=float, default=8, help="wrk: seconds per line")
+    parser.add_argument("--clients", type=int, nargs="+", default=[8, 32], help="wrk: concurrent connections")
+    parser.add_argument("--loadgen", choices=["wrk", "python"], default="wrk" if wrk_available() else "python")
+    parser.add_argument("--python-clients", type=int, default=16, help="python: concurrent connections")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--settle", type=float, default=10, help="seconds to let the worker push before counting")
@@ -277,21 +301,20 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-sessions-"))
     try:
         register(pair.emsp, pair.cpo)
-        print(f"gunicorn --workers {args.workers} --threads {args.threads}, {args.clients} clients", flush=True)
+        clients = args.clients if args.loadgen == "wrk" else args.python_clients
+        print(
+            f"gunicorn --workers {args.workers} --threads {args.threads}, load generator {args.loadgen}, clients "
+            f"{clients}, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        # The token the eMSP accepts from the CPO is the one the CPO holds for calling it, and the other way round.
+        cpo_calls_emsp, emsp_calls_cpo = their_token(pair.cpo), their_token(pair.emsp)
         if args.skip != "cpo":
-            bench_cpo(pair.cpo, args, workdir)
+            bench_cpo(pair.cpo, emsp_calls_cpo, args, workdir)
         if args.skip != "emsp":
-            # The token the eMSP accepts from the CPO is the one the CPO holds for calling it.
-            token = (
-                pair.cpo.shell(
-                    "from roaming.partners.models import Partner\n"
-                    "print(Partner.objects.get(status='registered').their_token)"
-                )
-                .strip()
-                .splitlines()[-1]
-            )
             pair.emsp.stop_process("worker")  # nothing to do there; leave the cores to the web server
-            bench_emsp(pair.emsp, token, args, workdir)
+            bench_emsp(pair.emsp, cpo_calls_emsp, args, workdir)
+        print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         pair.stop()
 

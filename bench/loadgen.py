@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 import requests
@@ -119,3 +120,140 @@ def wrk_load(url: str, lua: str, clients: int, seconds: float) -> tuple[float, f
 def lua_headers(headers: dict) -> str:
     """Lua lines setting ``headers`` on every request wrk sends."""
     return "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+
+
+class WrkRun(NamedTuple):
+    """What one ``wrk_run`` measured; ``failures`` are answers that are not OCPI success (HTTP >= 400, or an OCPI
+    body whose ``status_code`` is not 1000), ``socket_errors`` connect/read/write/timeout errors."""
+
+    rps: float
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    failures: int
+    socket_errors: int
+    made: int
+    max_round: int
+    first_failure: str
+
+    @property
+    def successes(self) -> int:
+        return self.requests - self.failures
+
+
+# Every thread's Lua state loads the whole script; setup() and done() run in the main one. Globals are what
+# ``thread:set``/``thread:get`` reach across states.
+_LUA_FRAME = """
+THREADS = {threads}
+tid = 0
+made, answers, failures, max_round, first_failure = 0, 0, 0, 0, ""
+local threads, next_tid = {{}}, 0
+
+function setup(thread)
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
+  table.insert(threads, thread)
+end
+
+-- The n-th (0-based) request of this thread over items 0 .. count-1, of which this thread owns those with
+-- i % THREADS == tid and cycles through them: the item and its pass (1-based round).
+function owned(n, count)
+  local mine = math.floor((count - 1 - tid) / THREADS) + 1
+  local round = math.floor(n / mine) + 1
+  if round > max_round then max_round = round end
+  return tid + (n % mine) * THREADS, round
+end
+
+-- A body template with @name@ slots, filled from the table ``values``.
+function fill(template, values)
+  return (string.gsub(template, "@(%w+)@", values))
+end
+
+{prelude}
+
+request = function()
+  local path, body = build(made)
+  made = made + 1
+  return wrk.format({method}, path, nil, body)
+end
+
+response = function(status, headers, body)
+  answers = answers + 1
+  if status >= 400 or (string.find(body, '"status_code":', 1, true)
+                       and not string.find(body, '"status_code":1000', 1, true))
+                   or (check and not check(status, headers, body)) then
+    failures = failures + 1
+    if first_failure == "" then first_failure = status .. " " .. string.sub(body, 1, 300) end
+  end
+end
+
+done = function(summary, latency, requests)
+  local a, f, m, r, first = 0, 0, 0, 0, ""
+  for _, t in ipairs(threads) do
+    a = a + t:get("answers")
+    f = f + t:get("failures")
+    m = m + t:get("made")
+    r = math.max(r, t:get("max_round"))
+    if first == "" then first = t:get("first_failure") end
+  end
+  local e = summary.errors
+  io.write(string.format("LOADGEN requests=%d seconds=%.3f answers=%d failures=%d made=%d max_round=%d "
+    .. "p50_us=%d p99_us=%d socket_errors=%d\\n", summary.requests, summary.duration / 1e6, a, f, m, r,
+    latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout))
+  io.write("LOADGEN first_failure=" .. (string.gsub(first, "[\\r\\n]", " ")) .. "\\n")
+end
+"""
+
+
+def lua_literal(text: str) -> str:
+    """``text`` as a Lua long-bracket string literal (no escapes needed inside)."""
+    level = 0
+    while f"]{'=' * level}]" in text:
+        level += 1
+    return f"[{'=' * level}[{text}]{'=' * level}]"
+
+
+def lua_per_request(method: str, headers: dict, build: str, *, threads: int = 2) -> str:
+    """A wrk script whose every request comes from ``build``, Lua code defining ``function build(n)`` that returns
+    (path, body or nil) for this thread's n-th (0-based) request. Inside it ``tid`` is the thread's index of
+    ``THREADS`` (so ``tid .. "-" .. n`` is unique across threads), ``owned(n, count)`` gives the item this thread
+    works on next and its round (thread t of T owns items i % T == t and cycles through them) and ``fill(template,
+    values)`` fills ``@name@`` slots. Each answer is checked in ``response()`` (HTTP >= 400, an OCPI status_code
+    other than 1000, or ``check(status, headers, body)`` false when ``build`` defines it: a failure); ``done()``
+    prints a ``LOADGEN`` line that ``wrk_run`` parses."""
+    prelude = lua_headers(headers) + build
+    return _LUA_FRAME.format(threads=threads, method=lua_literal(method), prelude=prelude)
+
+
+def wrk_run(url: str, lua: str, clients: int, seconds: float, *, threads: int = 2) -> WrkRun:
+    """``wrk`` with ``clients`` keep-alive connections over ``threads`` threads on ``url`` for ``seconds``, each
+    request from the script ``lua`` (made by ``lua_per_request``: its threads count must be ``threads``). Requests/s
+    are the answers read over the run's duration; requests still in flight when it ends are not counted."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    try:
+        args = ["wrk", f"-t{threads}", f"-c{max(clients, threads)}", f"-d{seconds:.0f}s", "--timeout", "30s"]
+        args += ["-s", script.name, url]
+        out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=seconds + 90).stdout
+    finally:
+        Path(script.name).unlink()
+    line = re.search(r"^LOADGEN requests=.*$", out, re.M)
+    if line is None:
+        raise RuntimeError(f"wrk printed no LOADGEN summary (Lua error?):\n{out}")
+    fields = dict(pair.split("=", 1) for pair in line.group(0).split()[1:])
+    first = re.search(r"^LOADGEN first_failure=(.*)$", out, re.M).group(1)
+    seconds_run = float(fields["seconds"])
+    requests_ = int(fields["requests"])
+    return WrkRun(
+        rps=requests_ / seconds_run,
+        requests=requests_,
+        seconds=seconds_run,
+        p50_ms=int(fields["p50_us"]) / 1000,
+        p99_ms=int(fields["p99_us"]) / 1000,
+        failures=int(fields["failures"]),
+        socket_errors=int(fields["socket_errors"]),
+        made=int(fields["made"]),
+        max_round=int(fields["max_round"]),
+        first_failure=first,
+    )
