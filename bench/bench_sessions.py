@@ -140,9 +140,9 @@ def bench_cpo(cpo: Instance, ocpi_token: str, args, workdir: Path) -> None:
     )
     key = cpo.shell_json(
         "import json\nfrom django.contrib.auth.models import User\n"
-        "from rest_framework.authtoken.models import Token\n"
+        "from roaming.core.api_keys import api_key_create\n"
         "u, _ = User.objects.get_or_create(username='bench', defaults={'is_staff': True})\n"
-        "print(json.dumps(Token.objects.get_or_create(user=u)[0].key))"
+        "print(json.dumps(api_key_create(user=u, name='bench')[1]))"
     )
     proc, base = start_server(cpo, args.workers, args.threads, workdir)
     try:
