@@ -22,8 +22,10 @@ def checks(monkeypatch):
     monkeypatch.setattr(type(connection), "is_usable", counted)
     enabled = connection.health_check_enabled
     connection.health_check_enabled = True  # as in settings; the test database may be set up without it
-    connection.ensure_connection()  # an open connection (a new one is never checked)
+    connection.ensure_connection()  # an open connection (a new one is never checked)...
+    close_at, connection.close_at = connection.close_at, None  # ... that CONN_MAX_AGE does not retire mid-test
     yield calls
+    connection.close_at = close_at
     connection.health_check_enabled = enabled
 
 
