@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
+from django.db import connection
 
 from roaming.locations import selectors
 from roaming.locations.ocpi.render import location_to_ocpi
@@ -171,20 +172,36 @@ def test_a_page_keeps_the_order_asked_and_skips_unknown_ids():
     assert orjson.loads(locations_json([])) == []
 
 
-def test_a_page_is_one_query_whatever_its_size(django_assert_num_queries):
+def test_a_page_is_one_select_whatever_its_size(django_assert_num_queries):
     ids = [location_with_evses(evses=3, connectors=2).pk for _ in range(5)]
 
-    with django_assert_num_queries(1):
+    # SET LOCAL jit = off, then the page
+    with django_assert_num_queries(2):
         locations_json(ids[:1])
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         rendered = orjson.loads(locations_json(ids))
 
     assert sum(len(e["connectors"]) for d in rendered for e in d["evses"]) == 30
 
 
-def test_the_session_time_zone_does_not_shift_timestamps():
-    from django.db import connection
+def test_jit_is_off_in_the_transaction_of_the_page():
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+        locations_json([])
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
+
+@pytest.mark.django_db(transaction=True)
+def test_jit_stays_as_it_was_for_the_connection_after_the_page():
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = on")
+        locations_json([])
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_the_session_time_zone_does_not_shift_timestamps():
     location = LocationFactory(last_updated=MICROS)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL TIME ZONE 'Asia/Kolkata'")
