@@ -46,7 +46,9 @@ def wire(value):
 
 
 def python_rendering(ids: list[int]) -> list:
-    return wire([location_to_ocpi(row) for row in selectors.locations_for_render(ids)])
+    """The Python renderer over the rows single-object GETs and pushes render (``selectors.location_list``)."""
+    by_pk = {row.pk: row for row in selectors.location_list().filter(pk__in=ids)}
+    return wire([location_to_ocpi(by_pk[pk]) for pk in ids if pk in by_pk])
 
 
 def rich_location():

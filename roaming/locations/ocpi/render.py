@@ -3,8 +3,8 @@
 One table per object (``CONNECTOR``, ``EVSE``, ``LOCATION``) says which member comes from which column and when it
 is sent; two renderers read it, so the mapping exists once:
 
-* the Python renderer here (``location_to_ocpi`` & co.), plain functions building plain dicts from model instances
-  or the light rows of ``selectors.locations_for_render``: single-object GETs, the Receiver's echo, pushes;
+* the Python renderer here (``location_to_ocpi`` & co.), plain functions building plain dicts from model instances:
+  single-object GETs, the Receiver's echo, pushes;
 * ``render_sql``, which has PostgreSQL write a whole Sender page as JSON text (a partner pulls tens of thousands of
   Locations; building and encoding 10,000 Python objects per page was the cost of the pull).
 

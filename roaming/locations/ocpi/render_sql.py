@@ -95,7 +95,7 @@ LOCATIONS_PAGE_SQL = (
 
 def locations_json(location_ids: list[int]) -> str:
     """The Locations ``location_ids`` with their EVSEs and Connectors, in that order, as the text of one JSON array
-    (one query; an id without a row is skipped, as ``selectors.locations_for_render`` skips it)."""
+    (one query; an id without a row is skipped)."""
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The nested subplans make the planner's estimate huge (millions, worse with the stale statistics of a table
         # just filled), so PostgreSQL would JIT-compile the query on every page: ~0.7 s of compiling for ~0.1 s of
