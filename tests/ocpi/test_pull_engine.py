@@ -281,3 +281,16 @@ def test_a_collector_that_was_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_garbage_collector_is_off_while_a_page_is_fetched(monkeypatch):
+    fetched = []
+
+    def pages():
+        for page in ("first", "second"):
+            fetched.append(gc.isenabled())
+            yield page
+
+    assert list(pull._collector_paused_while_fetching(pages())) == ["first", "second"]
+    assert fetched == [False, False]
+    assert gc.isenabled()
