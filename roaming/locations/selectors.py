@@ -8,7 +8,6 @@ CiString): ``location_id``, ``evse_uid`` and ``connector_id`` are compared case-
 
 from collections.abc import Mapping
 from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
@@ -111,44 +110,6 @@ def location_time_zone_for_cdr(cdr: Mapping[str, Any]) -> str | None:
     if cdr.get("country_code") and cdr.get("party_id"):
         rows = rows.filter(country_code__iexact=cdr["country_code"], party_id__iexact=cdr["party_id"])
     return rows.values_list("time_zone", flat=True).first()
-
-
-class _Children(list):
-    """A plain list that answers ``.all()`` like a prefetched related manager, so the renderers take either."""
-
-    def all(self):
-        return self
-
-
-def _fields(model, *, skip: tuple[str, ...] = ()) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
-
-
-_BOOKKEEPING = ("created_at", "updated_at")
-_LOCATION_FIELDS = _fields(Location, skip=(*_BOOKKEEPING, "raw", "received_at", "source_partner_id"))
-_EVSE_FIELDS = _fields(EVSE, skip=(*_BOOKKEEPING, "internal_id"))
-_CONNECTOR_FIELDS = _fields(Connector, skip=_BOOKKEEPING)
-
-
-def locations_for_render(location_ids: list[int]) -> list[SimpleNamespace]:
-    """Locations with EVSEs and Connectors as light rows for ``roaming.locations.ocpi.render``, in the order of
-    ``location_ids``: three queries, no model instances (a Sender page of 1,000 locations builds 10,000 objects;
-    Django models cost several times more than these rows) and no columns the renderers do not read."""
-    ids = list(location_ids)
-    locations = {
-        row["id"]: SimpleNamespace(**row, evses=_Children())
-        for row in Location.objects.filter(pk__in=ids).values(*_LOCATION_FIELDS)
-    }
-    evses = {}
-    for row in EVSE.objects.filter(location_id__in=ids).order_by("location_id", "uid").values(*_EVSE_FIELDS):
-        evse = SimpleNamespace(**row, connectors=_Children())
-        evses[row["id"]] = evse
-        locations[row["location_id"]].evses.append(evse)
-    if evses:
-        connectors = Connector.objects.filter(evse_id__in=list(evses)).order_by("evse_id", "connector_id")
-        for row in connectors.values(*_CONNECTOR_FIELDS):
-            evses[row["evse_id"]].connectors.append(SimpleNamespace(**row))
-    return [locations[pk] for pk in ids if pk in locations]
 
 
 @cache

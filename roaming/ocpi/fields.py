@@ -57,6 +57,9 @@ class _FastCharField(serializers.CharField):
             return self._fast_value(data)
         return super().run_validation(data)
 
+    # An absent value takes CharField's path unchanged (OcpiObjectSerializer's shortcut for absent optionals).
+    run_validation.delegates_empty_to_drf = True
+
     def _fast_value(self, data: str) -> str:
         return data
 

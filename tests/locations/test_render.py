@@ -181,27 +181,3 @@ def test_rendering_a_selected_page_runs_no_queries(django_assert_num_queries):
 
     assert [len(r["evses"]) for r in rendered] == [2, 2, 2]
     assert all(len(e["connectors"]) == 2 for r in rendered for e in r["evses"])
-
-
-def test_light_rows_render_exactly_like_models(django_assert_num_queries):
-    full = LocationFactory(
-        publish=False,
-        publish_allowed_to=[{"uid": "012345678", "type": "RFID"}],
-        directions=TEXT,
-        owner={"name": "Owner", "logo": IMAGE},
-        facilities=["CAFE", "WIFI"],
-        opening_times={"twentyfourseven": True},
-        charging_when_closed=False,
-        images=[IMAGE],
-        energy_mix={"is_green_energy": True},
-    )
-    EVSEFactory(location=full, capabilities=["RFID_READER"], images=[IMAGE])
-    bare = location_with_evses(evses=3, connectors=2)
-    empty = LocationFactory()
-    ids = [bare.pk, empty.pk, full.pk]
-    by_id = {d["id"]: d for d in (location_to_ocpi(row) for row in selectors.location_list().filter(pk__in=ids))}
-
-    with django_assert_num_queries(3):
-        rows = selectors.locations_for_render(ids)
-
-    assert [location_to_ocpi(row) for row in rows] == [by_id[loc.location_id] for loc in (bare, empty, full)]

@@ -1,5 +1,6 @@
 """The pull engine (roaming.ocpi.pull) against a real HTTP partner stub serving paginated lists."""
 
+import gc
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -247,3 +248,49 @@ def test_a_full_pull_with_an_object_without_key_removes_nothing(stub_server, sen
     run = sync_pull(partner_id=sender.pk, module="things", full=True)
 
     assert (run.status, run.removed, removing) == ("succeeded", 0, [])
+
+
+def test_the_garbage_collector_is_off_while_a_page_is_ingested_and_back_after(stub_server, sender, monkeypatch):
+    seen = []
+
+    def ingest(*, partner_id, objects):
+        seen.append(gc.isenabled())
+        if objects[0]["id"] == "boom":
+            raise RuntimeError("the module failed")
+        return {"accepted": len(objects)}
+
+    monkeypatch.setitem(pull._handlers, "things", PullHandler(module="things", ingest=ingest))
+    paged(stub_server, [[{"id": "a"}], [{"id": "b"}]])
+    assert gc.isenabled()
+
+    sync_pull(partner_id=sender.pk, module="things")
+
+    assert seen == [False, False]
+    assert gc.isenabled()
+    paged(stub_server, [[{"id": "boom"}]])
+    with pytest.raises(RuntimeError):
+        sync_pull(partner_id=sender.pk, module="things", full=True)
+    assert gc.isenabled()  # back on when the ingest fails
+
+
+def test_a_collector_that_was_off_stays_off():
+    gc.disable()
+    try:
+        with pull.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_garbage_collector_is_off_while_a_page_is_fetched(monkeypatch):
+    fetched = []
+
+    def pages():
+        for page in ("first", "second"):
+            fetched.append(gc.isenabled())
+            yield page
+
+    assert list(pull._collector_paused_while_fetching(pages())) == ["first", "second"]
+    assert fetched == [False, False]
+    assert gc.isenabled()

@@ -5,11 +5,13 @@ only over our own Locations. Receiver interface (our eMSP): ``GET/PUT/PATCH
 {u}/{country_code}/{party_id}/{location_id}[/{evse_uid}[/{connector_id}]]`` over what the calling CPO sent us.
 """
 
+import orjson
 from django.conf import settings
 
 from roaming.locations import selectors
 from roaming.locations.ocpi import serializers
 from roaming.locations.ocpi.render import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
+from roaming.locations.ocpi.render_sql import locations_json
 from roaming.locations.services import receive
 from roaming.ocpi.exceptions import NotFound, UnknownLocation
 from roaming.ocpi.kit.views import PartnerObjectReceiverView
@@ -52,15 +54,16 @@ class LocationSenderListView(OcpiListView, LocationsView):
     date_field = "last_updated"
 
     def get_queryset(self):
-        # Paginate primary keys only; the page is then read as light rows (see selectors.locations_for_render).
+        # Paginate primary keys only; PostgreSQL then writes the page's JSON (render_sql).
         return (
             selectors.location_list(own=True, country_code=settings.OCPI_COUNTRY_CODE, party_id=settings.OCPI_PARTY_ID)
             .prefetch_related(None)
             .values_list("pk", flat=True)
         )
 
-    def serialize(self, items: list) -> list:
-        return [location_to_ocpi(location) for location in selectors.locations_for_render(items)]
+    def serialize(self, items: list) -> orjson.Fragment:
+        # The page's JSON text goes into the envelope as is: Python never parses nor re-encodes it.
+        return orjson.Fragment(locations_json(items))
 
 
 class _SenderObjectView(LocationsView):
