@@ -313,6 +313,9 @@ def main() -> None:
             bench_cpo(pair.cpo, emsp_calls_cpo, args, workdir)
         if args.skip != "emsp":
             pair.emsp.stop_process("worker")  # nothing to do there; leave the cores to the web server
+            # The CPO half leaves coalesced PATCHes due within a minute: the CPO's worker would deliver them to the
+            # eMSP's own web server during the eMSP's lines and take the cores from the server measured.
+            pair.cpo.stop_process("worker")
             bench_emsp(pair.emsp, cpo_calls_emsp, args, workdir)
         print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
     finally:
