@@ -178,10 +178,14 @@ def bench_cpo(cpo: Instance, ocpi_token: str, args, workdir: Path) -> None:
         while cpo.query(pending)[0][0] and time.perf_counter() - waited < 120:
             time.sleep(0.5)
         print(f"cpo start PUTs delivered     {time.perf_counter() - waited:8.1f} s after the last start", flush=True)
+        # The figure is the ingest "with the pushes enqueued": the worker that delivers them is stopped
+        # meanwhile (as bench_cdrs does for creation) and started again for the delivery count below.
+        cpo.stop_process("worker")
         if args.loadgen == "python":
             updates = meter_updates_python(base, headers, start, args)
         else:
             updates = meter_updates_wrk(base, headers, ocpi_token, start, args)
+        cpo.start_worker()
         time.sleep(args.settle)
         written, delivered = cpo.query(
             "SELECT count(*), count(*) FILTER (WHERE status = 'delivered') FROM ocpi_outboxmessage "
