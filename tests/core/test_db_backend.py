@@ -6,20 +6,34 @@ from django.core.signals import request_finished
 from django.db import close_old_connections, connections
 
 pytestmark = pytest.mark.django_db(transaction=True)
-connection = connections["default"]  # the wrapper itself, not the thread-local proxy
+
+
+class _Current:
+    """``connections["default"]`` as it is when used: the wrapper itself (not the thread-local proxy), looked up at
+    each use, because tests before these may have replaced the handler's wrappers."""
+
+    def __getattr__(self, name):
+        return getattr(connections["default"], name)
+
+    def __setattr__(self, name, value):
+        setattr(connections["default"], name, value)
+
+
+connection = _Current()
 
 
 @pytest.fixture
 def checks(monkeypatch):
     """Count the ``SELECT 1`` round trips (``is_usable``) the backend makes, still making them."""
     calls = []
-    real = type(connection).is_usable
+    wrapper_class = type(connections["default"])
+    real = wrapper_class.is_usable
 
     def counted(self):
         calls.append(1)
         return real(self)
 
-    monkeypatch.setattr(type(connection), "is_usable", counted)
+    monkeypatch.setattr(wrapper_class, "is_usable", counted)
     enabled = connection.health_check_enabled
     connection.health_check_enabled = True  # as in settings; the test database may be set up without it
     connection.ensure_connection()  # an open connection (a new one is never checked)...
@@ -38,7 +52,7 @@ def _request(sql: str = "SELECT 2") -> None:
 
 
 def test_the_backend_is_ours():
-    assert type(connection).__module__ == "roaming.core.backends.postgresql.base"
+    assert type(connections["default"]).__module__ == "roaming.core.backends.postgresql.base"
     assert connection.vendor == "postgresql"
 
 
