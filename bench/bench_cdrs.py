@@ -240,7 +240,8 @@ def bench_ingest(emsp, token: str, args, workdir: Path) -> None:
             floor = wrk_run(base, floor_lua(token), clients, args.seconds)
             print(
                 f"floor   wrk {clients:>2} clients {floor.seconds:4.1f} s: {floor.rps:8.1f} req/s   GET /ocpi/versions "
-                f"({floor.requests} answered, {floor.failures} not OCPI success, p50 {floor.p50_ms:.1f} ms)",
+                f"({floor.requests} answered, {floor.failures} not OCPI success, p50 {floor.p50_ms:.1f} ms)\n"
+                f"        {floor.cpu_per_request()}",
                 flush=True,
             )
             tag = f"W{clients}R"
@@ -248,7 +249,8 @@ def bench_ingest(emsp, token: str, args, workdir: Path) -> None:
             print(
                 f"ingest  wrk {clients:>2} clients {run.seconds:4.1f} s: {run.rps:8.1f} CDRs/s   target >= "
                 f"{INGEST_FLOOR:.0f}: {verdict(run.rps)}   ({run.requests} POSTs answered, {run.failures} not OCPI "
-                f"success, {run.socket_errors} socket errors, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms)",
+                f"success, {run.socket_errors} socket errors, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms)\n"
+                f"        {run.cpu_per_request()}",
                 flush=True,
             )
             if run.first_failure:

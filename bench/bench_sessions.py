@@ -286,7 +286,7 @@ def their_token(instance: Instance) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=1000)
-    parser.add_argument("--updates", type=int, default=20, help="python: readings per session")
+    parser.add_argument("--updates", type=int, default=20, help="meter readings per session (issue 12: 20)")
     parser.add_argument("--puts", type=int, default=10_000, help="python: sessions PUT")
     parser.add_argument("--patches", type=int, default=100_000, help="python: PATCHes over them")
     parser.add_argument("--seconds", type=float, default=8, help="wrk: seconds per line")

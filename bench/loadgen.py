@@ -4,8 +4,10 @@ asyncio load generators, and a full paged pull of an OCPI Sender list as a partn
 Imported by the scripts in this folder (``python bench/bench_x.py`` puts the folder on ``sys.path``).
 """
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -136,6 +138,18 @@ class WrkRun(NamedTuple):
     made: int
     max_round: int
     first_failure: str
+    cpu_ms: dict
+
+    def cpu_per_request(self) -> str:
+        """CPU time per answered request by kind of process (``cpu_between``): read next to requests/s, it says
+        which side a change saved work on, and it moves much less than requests/s with the machine's load."""
+        n = max(self.requests, 1)
+        return (
+            ", ".join(
+                f"{kind} {ms / n:.2f}" for kind, ms in self.cpu_ms.items() if kind in ("app", "postgres", "other")
+            )
+            + " ms CPU/request"
+        )
 
     @property
     def successes(self) -> int:
@@ -226,21 +240,68 @@ def lua_per_request(method: str, headers: dict, build: str, *, threads: int = 2)
     return _LUA_FRAME.format(threads=threads, method=lua_literal(method), prelude=prelude)
 
 
-def wrk_run(url: str, lua: str, clients: int, seconds: float, *, threads: int = 2) -> WrkRun:
+_TICK = os.sysconf("SC_CLK_TCK")
+_KINDS = {"gunicorn": "app", "celery": "worker", "postgres": "postgres", "wrk": "wrk", "redis-server": "redis"}
+
+
+def cpu_by_process() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) used so far by each live process of this machine, with its kind: ``app``
+    (gunicorn), ``worker`` (celery), ``postgres``, ``wrk``, ``redis`` or ``other``."""
+    seen = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # ended while we looked
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        words = " ".join(Path(part.decode(errors="replace")).name for part in cmdline[:3] if part)
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        kind = next((k for name, k in _KINDS.items() if name in words or comm.startswith(name)), "other")
+        seen[int(entry.name)] = (kind, (int(fields[11]) + int(fields[12])) / _TICK)
+    return seen
+
+
+def cpu_between(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds used by kind between two ``cpu_by_process`` readings, by the processes alive at the second (one
+    that ended in between is missed: database connections and load generators live through a run)."""
+    totals = dict.fromkeys([*_KINDS.values(), "other"], 0.0)
+    for pid, (kind, seconds) in after.items():
+        earlier = before.get(pid)
+        totals[kind] += seconds - (earlier[1] if earlier and earlier[0] == kind else 0.0)
+    return totals
+
+
+def wrk_run(
+    url: str, lua: str, clients: int, seconds: float, *, threads: int = 2, done_dir: Path | None = None
+) -> WrkRun:
     """``wrk`` with ``clients`` keep-alive connections over ``threads`` threads on ``url`` for ``seconds``, each
     request from the script ``lua`` (made by ``lua_per_request``: its threads count must be ``threads``). Requests/s
-    are the answers read over the run's duration; requests still in flight when it ends are not counted."""
+    are the answers read over the run's duration; requests still in flight when it ends are not counted.
+
+    ``done_dir``: the script ends the run itself, each thread creating a file there once it has sent its share (wrk
+    has no request count, and its threads cannot end the run); wrk is stopped (SIGINT, after which it reports the
+    time actually run) once every thread's file is there, or after ``seconds`` at the latest."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
     try:
         args = ["wrk", f"-t{threads}", f"-c{max(clients, threads)}", f"-d{seconds:.0f}s", "--timeout", "30s"]
         args += ["-s", script.name, url]
-        out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=seconds + 90).stdout
+        before = cpu_by_process()
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if done_dir is not None:
+            while proc.poll() is None and len(list(done_dir.iterdir())) < threads:
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=seconds + 90)
+        after = cpu_by_process()
     finally:
         Path(script.name).unlink()
     line = re.search(r"^LOADGEN requests=.*$", out, re.M)
     if line is None:
-        raise RuntimeError(f"wrk printed no LOADGEN summary (Lua error?):\n{out}")
+        raise RuntimeError(f"wrk printed no LOADGEN summary (Lua error?):\n{out}\n{err}")
     fields = dict(pair.split("=", 1) for pair in line.group(0).split()[1:])
     first = re.search(r"^LOADGEN first_failure=(.*)$", out, re.M).group(1)
     seconds_run = float(fields["seconds"])
@@ -256,4 +317,5 @@ def wrk_run(url: str, lua: str, clients: int, seconds: float, *, threads: int = 
         made=int(fields["made"]),
         max_round=int(fields["max_round"]),
         first_failure=first,
+        cpu_ms={kind: 1000 * seconds for kind, seconds in cpu_between(before, after).items()},
     )

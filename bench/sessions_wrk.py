@@ -6,7 +6,9 @@ Imported by ``bench_sessions.py`` (``python bench/bench_sessions.py`` puts this 
 
 import base64
 import json
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 from loadgen import lua_literal, lua_per_request, wrk_run
 
@@ -22,43 +24,61 @@ def verdict(rate: float) -> str:
 METER_STEP_S, METER_STEP_WH = 2, 6  # 11 kW: about 6 Wh every 2 s
 
 
-def meter_lua(headers: dict, sessions: int, start: datetime, first_round: int) -> str:
-    """wrk: thread t of T sends readings for sessions i % T == t in turn; on its r-th pass over them (counted
-    from ``first_round``) each reading is ``start + r * 2 s`` and ``r * 6 Wh``: after the session start, in the past
-    and increasing per session. An answer whose ``X-Outcome`` is not ``updated`` (a reading ignored) is a
-    failure."""
+def meter_lua(headers: dict, sessions: int, start: datetime, first_round: int, updates: int, done_dir: Path) -> str:
+    """wrk: thread t of T sends readings for sessions i % T == t in turn, ``updates`` rounds of them; on its r-th
+    pass (counted from ``first_round``) each reading is ``start + r * 2 s`` and ``r * 6 Wh``: after the session
+    start, in the past and increasing per session. An answer whose ``X-Outcome`` is not ``updated`` (a reading
+    ignored) is a failure. A thread that has its share of answers creates its file in ``done_dir`` and stops
+    (``wrk_run`` then ends the run); requests it still makes meanwhile repeat its last reading (ignored by the
+    server, and not counted as failures)."""
     body = '{"timestamp":"@ts@","energy_wh":@wh@,"power_w":11000,"current_a":16}'
     build = f"""
 local BODY = {lua_literal(body)}
 local START, STEP, WH = {int(start.timestamp())}, {METER_STEP_S}, {METER_STEP_WH}
-local FIRST, SESSIONS = {first_round}, {sessions}
+local FIRST, SESSIONS, UPDATES = {first_round}, {sessions}, {updates}
+local DONE = {lua_literal(str(done_dir))}
+local quota = nil
 function build(n)
+  if quota == nil then quota = (math.floor((SESSIONS - 1 - tid) / THREADS) + 1) * UPDATES end
+  if n >= quota then n = quota - 1 end
   local i, round = owned(n, SESSIONS)
   local r = FIRST + round
   return string.format("/api/v1/sessions/BTX%05d/meter_values", i),
          fill(BODY, {{ts = os.date("!%Y-%m-%dT%H:%M:%SZ", START + r * STEP), wh = r * WH}})
 end
-function check(status, headers, body) return headers["X-Outcome"] == "updated" end
+function check(status, headers, body)
+  if answers >= quota then
+    if answers == quota then
+      io.open(DONE .. "/" .. tid, "w"):close()
+      wrk.thread:stop()
+    end
+    return answers == quota and headers["X-Outcome"] == "updated" or answers > quota
+  end
+  return headers["X-Outcome"] == "updated"
+end
 """
     return lua_per_request("POST", {**headers, "Content-Type": "application/json"}, build)
 
 
 def meter_updates_wrk(base: str, headers: dict, ocpi_token: str, start: datetime, args) -> int:
-    """Meter updates from wrk for ``--seconds`` at each ``--clients``, the floor before each; the count answered."""
+    """The issue's workload at each ``--clients``: ``--updates`` readings for every one of the ``--sessions``
+    (1,000 x 20 by default), the floor before each; the count answered."""
     if args.sessions < max(args.clients):
         print("  (fewer sessions than clients: one session's readings may be in flight twice at once)")
     wrk_run(base, floor_lua(ocpi_token), 4, 1)  # warm up: connections, caches
     total, first_round = 0, 0
     for clients in args.clients:
         print_floor("cpo", base, ocpi_token, clients, args.seconds)
-        run = wrk_run(base, meter_lua(headers, args.sessions, start, first_round), clients, args.seconds)
-        first_round += run.max_round
+        with tempfile.TemporaryDirectory() as done:
+            lua = meter_lua(headers, args.sessions, start, first_round, args.updates, Path(done))
+            run = wrk_run(base, lua, clients, 3600, done_dir=Path(done))
+        first_round += args.updates
         total += run.requests
         print(
-            f"cpo meter updates  wrk {clients:>2} clients {run.seconds:4.1f} s: {run.rps:8.1f} updates/s  target >= "
-            f"{TARGET}: {verdict(run.rps)}  ({run.requests} updates answered, {run.failures} not updated, "
-            f"{run.socket_errors} socket errors, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms, "
-            f"{run.max_round} rounds)",
+            f"cpo meter updates  wrk {clients:>2} clients {run.seconds:5.1f} s: {run.rps:8.1f} updates/s  target >= "
+            f"{TARGET}: {verdict(run.rps)}  ({run.requests} updates answered of {args.sessions} x {args.updates}, "
+            f"{run.failures} not updated, {run.socket_errors} socket errors, p50 {run.p50_ms:.1f} ms, "
+            f"p99 {run.p99_ms:.1f} ms)\n    {run.cpu_per_request()}",
             flush=True,
         )
         if run.first_failure:
@@ -78,7 +98,8 @@ def print_floor(side: str, base: str, ocpi_token: str, clients: int, seconds: fl
     run = wrk_run(base, floor_lua(ocpi_token), clients, seconds)
     print(
         f"{side} floor        wrk {clients:>2} clients {run.seconds:4.1f} s: {run.rps:8.1f} req/s  GET /ocpi/versions "
-        f"({run.requests} answered, {run.failures} not OCPI success, p50 {run.p50_ms:.1f} ms)",
+        f"({run.requests} answered, {run.failures} not OCPI success, p50 {run.p50_ms:.1f} ms)\n    "
+        f"{run.cpu_per_request()}",
         flush=True,
     )
 
@@ -187,7 +208,8 @@ def report(label: str, clients: int, run, what: str, over: str = "") -> None:
     print(
         f"{label} wrk {clients:>2} clients {run.seconds:4.1f} s: {run.rps:8.1f} req/s  target >= {TARGET}: "
         f"{verdict(run.rps)}  ({run.requests} {what} answered{over}, {run.failures} not OCPI success, "
-        f"{run.socket_errors} socket errors, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms)",
+        f"{run.socket_errors} socket errors, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms)\n    "
+        f"{run.cpu_per_request()}",
         flush=True,
     )
     if run.first_failure:

@@ -14,6 +14,7 @@ Only the owning eMSP receives the session: another eMSP must never learn where a
 """
 
 import datetime as dt
+import functools
 import json
 import logging
 
@@ -67,43 +68,99 @@ def _merge(old: dict, new: dict) -> dict:
     return merged
 
 
-def _merge_into_waiting(
-    session: ChargingSession, partner_id: int, body: dict, now: dt.datetime, *, urgent: bool
-) -> bool:
-    """Merge ``body`` into the newest message of this session for the partner if it is a PATCH not yet due (and not
-    yet tried), in one UPDATE: the waiting body is overlaid with the new one and the new closed periods are appended
-    to its ``charging_periods`` (a PATCH appends them, mod_sessions.asciidoc). ``urgent`` makes it due now. Returns
-    whether a message took it.
+#: the waiting PATCH's body overlaid with the new one, the new closed periods appended to its ``charging_periods``
+#: (a PATCH appends them, mod_sessions.asciidoc)
+_MERGED_BODY = (
+    "CASE WHEN %(periods)s::jsonb = '[]'::jsonb THEN COALESCE(body, '{}'::jsonb) || %(overlay)s::jsonb "
+    "ELSE COALESCE(body, '{}'::jsonb) || %(overlay)s::jsonb || jsonb_build_object('charging_periods', "
+    "COALESCE(body -> 'charging_periods', '[]'::jsonb) || %(periods)s::jsonb) END"
+)
+#: the newest message of this session for the partner, if it is a PATCH not yet due (and not yet tried)
+_WAITING = (
+    "id = (SELECT max(id) FROM {outbox} WHERE partner_id = %(partner)s AND module = %(module)s "
+    "AND object_key = %(key)s) AND status = %(pending)s AND method = 'PATCH' AND attempts = 0 "
+    "AND next_attempt_at > %(margin)s"
+)
 
-    The session row is locked by the caller, so no other change of this session runs meanwhile; the worker only
-    touches a message once it is due, and the conditions are re-checked on the row the UPDATE locks."""
-    periods = body.get("charging_periods") or []
-    overlay = {k: v for k, v in body.items() if k != "charging_periods"}
-    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
-    sql = (
-        f"UPDATE {table} SET body = CASE WHEN %(periods)s::jsonb = '[]'::jsonb "  # noqa: S608
-        "THEN COALESCE(body, '{}'::jsonb) || %(overlay)s::jsonb "
-        "ELSE COALESCE(body, '{}'::jsonb) || %(overlay)s::jsonb || jsonb_build_object('charging_periods', "
-        "COALESCE(body -> 'charging_periods', '[]'::jsonb) || %(periods)s::jsonb) END, "
-        "next_attempt_at = CASE WHEN %(urgent)s THEN %(now)s ELSE next_attempt_at END "
-        f"WHERE id = (SELECT max(id) FROM {table} WHERE partner_id = %(partner)s AND module = %(module)s "
-        "AND object_key = %(key)s) AND status = %(pending)s AND method = 'PATCH' AND attempts = 0 "
-        "AND next_attempt_at > %(margin)s RETURNING id"
-    )
-    params = {
-        "periods": json.dumps(periods),
-        "overlay": json.dumps(overlay),
-        "urgent": urgent,
-        "now": now,
+
+def _merge_params(session: ChargingSession, partner_id: int, body: dict, now: dt.datetime) -> dict:
+    return {
+        "periods": json.dumps(body.get("charging_periods") or []),
+        "overlay": json.dumps({k: v for k, v in body.items() if k != "charging_periods"}),
         "partner": partner_id,
         "module": MODULE,
         "key": session.object_key,
         "pending": OutboxMessage.Status.PENDING,
         "margin": now + MERGE_MARGIN,
     }
+
+
+def _merge_into_waiting(
+    session: ChargingSession, partner_id: int, body: dict, now: dt.datetime, *, urgent: bool
+) -> bool:
+    """Merge ``body`` into the newest message of this session for the partner if it is a PATCH not yet due (and not
+    yet tried), in one UPDATE (``_MERGED_BODY``). ``urgent`` makes it due now. Returns whether a message took it.
+
+    The session row is locked by the caller, so no other change of this session runs meanwhile; the worker only
+    touches a message once it is due, and the conditions are re-checked on the row the UPDATE locks."""
+    outbox = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    sql = (
+        f"UPDATE {outbox} SET body = {_MERGED_BODY}, "  # noqa: S608
+        "next_attempt_at = CASE WHEN %(urgent)s THEN %(now)s ELSE next_attempt_at END "
+        f"WHERE {_WAITING.format(outbox=outbox)} RETURNING id"
+    )
+    params = {**_merge_params(session, partner_id, body, now), "urgent": urgent, "now": now}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is not None
+
+
+@functools.cache
+def _meter_update_sql(fields: tuple[str, ...], merge: bool) -> str:
+    q = connection.ops.quote_name
+    outbox, table = q(OutboxMessage._meta.db_table), q(ChargingSession._meta.db_table)
+    columns = ", ".join(f"{q(ChargingSession._meta.get_field(name).column)} = %({name})s" for name in fields)
+    if not merge:
+        return f"UPDATE {table} SET {columns} WHERE id = %(session)s AND xmin = %(version)s::xid RETURNING 1"  # noqa: S608
+    # Locks in the order of the locked path (the session row, then the message), so the two never deadlock: the
+    # waiting message is looked for only through the locked session row.
+    return (
+        f"WITH s0 AS (SELECT id FROM {table} WHERE id = %(session)s AND xmin = %(version)s::xid FOR UPDATE), "  # noqa: S608
+        f"w AS (SELECT o.id FROM {outbox} o JOIN s0 ON TRUE "
+        f"WHERE o.{_WAITING.format(outbox=outbox)} FOR UPDATE OF o), "
+        f"m AS (UPDATE {outbox} SET body = {_MERGED_BODY} WHERE id = (SELECT id FROM w) RETURNING id), "
+        f"s AS (UPDATE {table} SET {columns} WHERE id = (SELECT id FROM s0) AND EXISTS (SELECT 1 FROM m) "
+        "RETURNING id) "
+        "SELECT count(*) FROM s"
+    )
+
+
+def session_push_meter_update(*, session: ChargingSession, row_version: str, fields: list[str]) -> bool:
+    """A meter update of an own session merged into the PATCH already waiting for the interval, and the session's
+    ``fields`` saved, in one statement and one round trip (PostgreSQL; autocommit is enough, it is one statement):
+    the hot path of a live session, where all but the first update of each interval land.
+
+    It writes only if the session row is still the version read (``row_version``: its ``xmin``) and such a PATCH
+    waits (a session with no eMSP to push to is only saved); otherwise (a concurrent change, the first update of an
+    interval, closed periods that need a PUT) it writes nothing and returns False, and the caller takes the locked
+    path (``session_push_change``)."""
+    partner_id = session.emsp_partner_id
+    params = {"session": session.pk, "version": row_version}
+    if partner_id is not None:
+        closed = published_periods(session)
+        announced = session.announced_periods or []
+        if closed[: len(announced)] != announced:
+            return False
+        body = _patch_body(session, closed[len(announced) :])
+        session.announced_periods = closed
+        params.update(_merge_params(session, partner_id, body, timezone.now()))
+    for name in fields:
+        field = ChargingSession._meta.get_field(name)
+        params[name] = field.get_db_prep_save(field.pre_save(session, False), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_meter_update_sql(tuple(fields), partner_id is not None), params)
+        row = cursor.fetchone()
+    return row is not None and row[0] == 1
 
 
 def _merge_into_waiting_orm(
