@@ -253,7 +253,7 @@ def test_a_meter_update_racing_another_one_takes_the_locked_path(csms, emsp, sit
     """The unlocked read is checked at write time: a reading written in between (by another request, here between
     this one's read and its statement) makes the statement write nothing, and the locked path applies the reading
     on the current row. Without the check the second writer would drop the first one's reading."""
-    from roaming.sessions.services import csms as csms_service
+    from roaming.sessions.services.csms import meter as csms_service
 
     csms("post", "sessions", start_body())
     meter(csms, 1, 1500)  # the first PATCH, due at once

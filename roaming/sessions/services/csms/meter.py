@@ -1,0 +1,108 @@
+"""Meter values of a running session: appended, re-priced and announced to the eMSP (coalesced)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from roaming.core.exceptions import InvalidInput, ObjectNotFound
+from roaming.core.sql import fetch_instance
+from roaming.ocpi.datetimes import format_datetime
+from roaming.sessions.choices import FINAL_STATUSES
+from roaming.sessions.models import ChargingSession
+from roaming.sessions.services.announce import session_push_change, session_push_meter_update
+from roaming.sessions.services.csms.common import (
+    LIVE_FIELDS,
+    CsmsResult,
+    Outcome,
+    _locked,
+    _not_future,
+    _now,
+    _reprice,
+    _unlocked_sql,
+)
+
+
+def session_meter_values_from_csms(*, transaction_id: str, readings: list[dict]) -> CsmsResult:
+    """Cumulative meter readings (``timestamp``, ``energy_wh``, optional ``power_w``/``current_a``).
+
+    A reading at or before the latest one we hold (a duplicate, or one overtaken by a later one) is ignored; energy
+    below an earlier reading's is refused (``energy_wh``), and then nothing of the call is kept.
+
+    On PostgreSQL the common case (a PATCH of this session is waiting for the interval, so the update merges into
+    it) is written without a transaction of its own: the session is read unlocked, and one statement checks that
+    the row is still the one read, merges the PATCH and updates the session (``session_push_meter_update``).
+    Anything else (the session changed meanwhile, the first update of an interval, a PUT owed, a reading refused)
+    takes the locked path, which decides as before."""
+    if connection.vendor == "postgresql":
+        result = _meter_values_unlocked(transaction_id, readings)
+        if result is not None:
+            return result
+    with transaction.atomic():
+        session = _locked(transaction_id)
+        if session.status in FINAL_STATUSES:
+            return CsmsResult(session, Outcome.IGNORED, f"session is {session.status}")
+        if not _append_readings(session, readings):
+            return CsmsResult(session, Outcome.IGNORED, "no reading newer than the last one")
+        _reprice(session)
+        session.last_updated = _now()
+        session_push_change(session=session, urgent=False)
+        session.save(update_fields=LIVE_FIELDS)
+    return CsmsResult(session, Outcome.UPDATED)
+
+
+def _meter_values_unlocked(transaction_id: str, readings: list[dict]) -> CsmsResult | None:
+    """The merge case of a meter update in one statement (see ``session_meter_values_from_csms``); None when the
+    locked path must decide. An outcome found on the unlocked row holds for the current one: a final status stays
+    final, and a reading ignored as not newer than the last one stays so (readings only move forward)."""
+    session = fetch_instance(ChargingSession, _unlocked_sql(), [transaction_id])
+    if session is None:
+        raise ObjectNotFound(f"No session with transaction id '{transaction_id}'.")
+    if session.status in FINAL_STATUSES:
+        return CsmsResult(session, Outcome.IGNORED, f"session is {session.status}")
+    try:
+        added = _append_readings(session, readings)
+    except InvalidInput:
+        return None  # judged again on the locked row, which may hold readings this one does not
+    if not added:
+        return CsmsResult(session, Outcome.IGNORED, "no reading newer than the last one")
+    _reprice(session)
+    session.last_updated = _now()
+    if not session_push_meter_update(session=session, row_version=session.row_version, fields=LIVE_FIELDS):
+        return None
+    return CsmsResult(session, Outcome.UPDATED)
+
+
+def _append_readings(session: ChargingSession, readings: list[dict]) -> int:
+    """Append to ``session.meter_readings`` the readings later than its last one, in time order; the number
+    appended. Raises ``InvalidInput`` (``timestamp`` in the future, ``energy_wh`` below an earlier reading's)."""
+    last_at = session.start_date_time
+    last_wh = session.meter_start_wh or 0
+    if session.meter_readings:
+        last_at = max(last_at, dt.datetime.fromisoformat(session.meter_readings[-1][0].replace("Z", "+00:00")))
+        last_wh = session.meter_readings[-1][1]
+    added = 0
+    for reading in sorted(readings, key=lambda r: r["timestamp"]):
+        at = reading["timestamp"]
+        _not_future(at, "timestamp")
+        if at <= last_at:
+            continue
+        if reading["energy_wh"] < last_wh:
+            raise InvalidInput(
+                f"{reading['energy_wh']} Wh is below the {last_wh} Wh an earlier reading gave", field="energy_wh"
+            )
+        session.meter_readings.append(
+            [
+                format_datetime(at),
+                reading["energy_wh"],
+                _number(reading.get("power_w")),
+                _number(reading.get("current_a")),
+            ]
+        )
+        last_at, last_wh = at, reading["energy_wh"]
+        added += 1
+    return added
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(Decimal(value))
