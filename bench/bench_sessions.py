@@ -14,10 +14,15 @@ tokens in its cache, then prints next to each target (issue 12, "Speed"):
   lines);
 * ``cpo floor`` / ``emsp floor``: ``GET /ocpi/versions`` on the same server at the same client count,
   authentication, envelope and traffic log without module work: the ceiling the next line is read against;
-* ``cpo meter updates``: ``POST /api/v1/sessions/{tx}/meter_values`` (each re-priced live and its push enqueued,
-  coalesced): updates/s (target >= 500/s), updates answered, answers that are not ``X-Outcome: updated`` (a reading
-  the server ignored), p50/p99. wrk thread t of T sends for the sessions i % T == t in turn, round r of them at
-  start + r x 2 s and r x 6 Wh (monotonic per session, in the past); rounds continue across the client counts;
+* ``cpo meter updates``: ``POST /api/v1/sessions/{tx}/meter_values``, the issue's workload: ``--updates`` readings
+  (20) for every one of the ``--sessions`` (1,000), each re-priced live and its push enqueued (coalesced):
+  updates/s (target >= 500/s), updates answered, answers that are not ``X-Outcome: updated`` (a reading the server
+  ignored), p50/p99 and CPU per update. wrk thread t of T sends for the sessions i % T == t in turn, round r of
+  them at start + r x 2 s and r x 6 Wh (monotonic per session, in the past); rounds continue across the client
+  counts. The run ends once every thread has its share of answers (a few calls made meanwhile repeat a reading, and
+  are ignored);
+* ``cpo meter batches``: the same workload through ``POST /api/v1/sessions/meter_values``, ``--batch`` readings
+  (50) of different sessions per call: updates/s, calls/s, calls with a reading not updated, latency per call;
 * ``cpo pushes``: the PUTs and PATCHes in the CPO's outbox after ``--settle`` s, PATCHes per update (coalescing:
   without it, one per update) and how many were delivered;
 * ``emsp receiver PUT``: ``PUT /ocpi/2.2.1/emsp/sessions/NL/CPO/{id}``, every PUT a new session id, with the CPO's
@@ -290,6 +295,9 @@ def main() -> None:
     parser.add_argument("--puts", type=int, default=10_000, help="python: sessions PUT")
     parser.add_argument("--patches", type=int, default=100_000, help="python: PATCHes over them")
     parser.add_argument("--seconds", type=float, default=8, help="wrk: seconds per line")
+    parser.add_argument(
+        "--batch", type=int, default=50, help="wrk: readings per call of the batch line (0: no batch line)"
+    )
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32], help="wrk: concurrent connections")
     parser.add_argument("--loadgen", choices=["wrk", "python"], default="wrk" if wrk_available() else "python")
     parser.add_argument("--python-clients", type=int, default=16, help="python: concurrent connections")

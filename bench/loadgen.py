@@ -193,10 +193,13 @@ request = function()
 end
 
 response = function(status, headers, body)
+  local verdict = true
+  if check then verdict = check(status, headers, body) end
+  if verdict == "skip" then return end
   answers = answers + 1
   if status >= 400 or (string.find(body, '"status_code":', 1, true)
                        and not string.find(body, '"status_code":1000', 1, true))
-                   or (check and not check(status, headers, body)) then
+                   or not verdict then
     failures = failures + 1
     if first_failure == "" then first_failure = status .. " " .. string.sub(body, 1, 300) end
   end
@@ -234,7 +237,8 @@ def lua_per_request(method: str, headers: dict, build: str, *, threads: int = 2)
     ``THREADS`` (so ``tid .. "-" .. n`` is unique across threads), ``owned(n, count)`` gives the item this thread
     works on next and its round (thread t of T owns items i % T == t and cycles through them) and ``fill(template,
     values)`` fills ``@name@`` slots. Each answer is checked in ``response()`` (HTTP >= 400, an OCPI status_code
-    other than 1000, or ``check(status, headers, body)`` false when ``build`` defines it: a failure); ``done()``
+    other than 1000, or ``check(status, headers, body)`` false when ``build`` defines it: a failure; ``"skip"``
+    from it: an answer not counted at all); ``done()``
     prints a ``LOADGEN`` line that ``wrk_run`` parses."""
     prelude = lua_headers(headers) + build
     return _LUA_FRAME.format(threads=threads, method=lua_literal(method), prelude=prelude)
@@ -305,7 +309,8 @@ def wrk_run(
     fields = dict(pair.split("=", 1) for pair in line.group(0).split()[1:])
     first = re.search(r"^LOADGEN first_failure=(.*)$", out, re.M).group(1)
     seconds_run = float(fields["seconds"])
-    requests_ = int(fields["requests"])
+    # A run that ends itself counts the answers its script counted (not the extra calls it made while ending).
+    requests_ = int(fields["answers"] if done_dir is not None else fields["requests"])
     return WrkRun(
         rps=requests_ / seconds_run,
         requests=requests_,

@@ -23,41 +23,122 @@ def verdict(rate: float) -> str:
 
 METER_STEP_S, METER_STEP_WH = 2, 6  # 11 kW: about 6 Wh every 2 s
 
+# A meter script's answer check: calls past the thread's share (``extra``) carry an empty list, are refused (400)
+# and not counted; the others are judged by ``check_one``, whatever their status. The thread stops once it has its
+# ``quota`` of answers, or once each of its connections had an extra call answered (a call lost to a socket error
+# is never answered).
+_DONE_CHECK = """
+local skipped, finished = 0, false
+function check(status, headers, body)
+  local skip = extra and status == 400 and string.find(body, "may not be empty", 1, true)
+  if skip then skipped = skipped + 1 else real = real + 1 end
+  if not finished and (real >= quota or skipped >= CONNECTIONS) then
+    finished = true
+    io.open(DONE .. "/" .. tid, "w"):close()
+    wrk.thread:stop()
+  end
+  if skip then return "skip" end
+  return check_one(status, headers, body)
+end
+"""
 
-def meter_lua(headers: dict, sessions: int, start: datetime, first_round: int, updates: int, done_dir: Path) -> str:
+
+def meter_lua(
+    headers: dict, sessions: int, start: datetime, first_round: int, updates: int, done_dir: Path, connections: int
+) -> str:
     """wrk: thread t of T sends readings for sessions i % T == t in turn, ``updates`` rounds of them; on its r-th
     pass (counted from ``first_round``) each reading is ``start + r * 2 s`` and ``r * 6 Wh``: after the session
     start, in the past and increasing per session. An answer whose ``X-Outcome`` is not ``updated`` (a reading
     ignored) is a failure. A thread that has its share of answers creates its file in ``done_dir`` and stops
-    (``wrk_run`` then ends the run); requests it still makes meanwhile repeat its last reading (ignored by the
-    server, and not counted as failures)."""
+    (``wrk_run`` then ends the run); calls it makes once its share is sent carry no reading (refused, 400, and not
+    counted as failures)."""
     body = '{"timestamp":"@ts@","energy_wh":@wh@,"power_w":11000,"current_a":16}'
-    build = f"""
+    build = (
+        f"""
 local BODY = {lua_literal(body)}
 local START, STEP, WH = {int(start.timestamp())}, {METER_STEP_S}, {METER_STEP_WH}
 local FIRST, SESSIONS, UPDATES = {first_round}, {sessions}, {updates}
-local DONE = {lua_literal(str(done_dir))}
-local quota = nil
+local DONE, CONNECTIONS = {lua_literal(str(done_dir))}, {connections}
+local quota, real, extra = nil, 0, false
 function build(n)
   if quota == nil then quota = (math.floor((SESSIONS - 1 - tid) / THREADS) + 1) * UPDATES end
-  if n >= quota then n = quota - 1 end
+  if n >= quota then
+    extra = true
+    return "/api/v1/sessions/BTX00000/meter_values", '{{"readings":[]}}'
+  end
   local i, round = owned(n, SESSIONS)
   local r = FIRST + round
   return string.format("/api/v1/sessions/BTX%05d/meter_values", i),
          fill(BODY, {{ts = os.date("!%Y-%m-%dT%H:%M:%SZ", START + r * STEP), wh = r * WH}})
 end
-function check(status, headers, body)
-  if answers >= quota then
-    if answers == quota then
-      io.open(DONE .. "/" .. tid, "w"):close()
-      wrk.thread:stop()
-    end
-    return answers == quota and headers["X-Outcome"] == "updated" or answers > quota
+"""
+        + _DONE_CHECK
+        + """
+function check_one(status, headers, body) return headers["X-Outcome"] == "updated" end
+"""
+    )
+    return lua_per_request("POST", {**headers, "Content-Type": "application/json"}, build)
+
+
+def meter_batch_lua(
+    headers: dict,
+    sessions: int,
+    start: datetime,
+    first_round: int,
+    updates: int,
+    batch: int,
+    done_dir: Path,
+    connections: int,
+) -> str:
+    """``meter_lua`` with ``batch`` readings per call (``POST /api/v1/sessions/meter_values``): the k-th reading of a
+    thread (k = n * batch + j) is the one ``meter_lua`` sends as its k-th call. A call is a failure unless every
+    transaction in it is ``updated``. The run ends as ``meter_lua``'s does. ``batch`` must leave no session in two
+    calls in flight at once (``batch_size``)."""
+    item = '{"transaction_id":"@tx@","timestamp":"@ts@","energy_wh":@wh@,"power_w":11000,"current_a":16}'
+    build = (
+        f"""
+local ITEM = {lua_literal(item)}
+local START, STEP, WH = {int(start.timestamp())}, {METER_STEP_S}, {METER_STEP_WH}
+local FIRST, SESSIONS, UPDATES, BATCH = {first_round}, {sessions}, {updates}, {batch}
+local DONE, CONNECTIONS = {lua_literal(str(done_dir))}, {connections}
+local quota, readings, real, extra = nil, nil, 0, false
+function build(n)
+  if quota == nil then
+    readings = (math.floor((SESSIONS - 1 - tid) / THREADS) + 1) * UPDATES
+    quota = math.ceil(readings / BATCH)
   end
-  return headers["X-Outcome"] == "updated"
+  if n >= quota then
+    extra = true
+    return "/api/v1/sessions/meter_values", '{{"meter_values":[]}}'
+  end
+  local items = {{}}
+  for k = n * BATCH, math.min((n + 1) * BATCH, readings) - 1 do
+    local i, round = owned(k, SESSIONS)
+    local r = FIRST + round
+    items[#items + 1] = fill(ITEM, {{tx = string.format("BTX%05d", i),
+                                    ts = os.date("!%Y-%m-%dT%H:%M:%SZ", START + r * STEP), wh = r * WH}})
+  end
+  return "/api/v1/sessions/meter_values", '{{"meter_values":[' .. table.concat(items, ",") .. ']}}'
 end
 """
+        + _DONE_CHECK
+        + """
+function check_one(status, headers, body)
+  local _, updated = string.gsub(body, '"outcome":"updated"', "")
+  local _, outcomes = string.gsub(body, '"outcome":', "")
+  return status == 200 and updated == outcomes
+end
+"""
+    )
     return lua_per_request("POST", {**headers, "Content-Type": "application/json"}, build)
+
+
+def batch_size(wanted: int, sessions: int, clients: int, threads: int = 2) -> int:
+    """``wanted``, or less so that the calls a wrk thread has in flight at once (one per connection) never hold the
+    same session twice, as a CSMS sends a charger's readings one after the other: two calls racing on one session
+    would have the later reading overtaken and ignored."""
+    per_thread, connections = sessions // threads, max(clients // threads, 1)
+    return max(1, min(wanted, per_thread // connections))
 
 
 def meter_updates_wrk(base: str, headers: dict, ocpi_token: str, start: datetime, args) -> int:
@@ -70,8 +151,8 @@ def meter_updates_wrk(base: str, headers: dict, ocpi_token: str, start: datetime
     for clients in args.clients:
         print_floor("cpo", base, ocpi_token, clients, args.seconds)
         with tempfile.TemporaryDirectory() as done:
-            lua = meter_lua(headers, args.sessions, start, first_round, args.updates, Path(done))
-            run = wrk_run(base, lua, clients, 3600, done_dir=Path(done))
+            lua = meter_lua(headers, args.sessions, start, first_round, args.updates, Path(done), clients // 2)
+            run = wrk_run(base, lua, clients, 900, done_dir=Path(done))
         first_round += args.updates
         total += run.requests
         print(
@@ -83,6 +164,27 @@ def meter_updates_wrk(base: str, headers: dict, ocpi_token: str, start: datetime
         )
         if run.first_failure:
             print("  first failure:", run.first_failure)
+    for clients in args.clients if args.batch else ():
+        batch = batch_size(args.batch, args.sessions, clients)
+        with tempfile.TemporaryDirectory() as done:
+            lua = meter_batch_lua(
+                headers, args.sessions, start, first_round, args.updates, batch, Path(done), clients // 2
+            )
+            run = wrk_run(base, lua, clients, 900, done_dir=Path(done))
+        first_round += args.updates
+        # Every call but each thread's last carries a full batch; calls past a thread's share repeat its last one.
+        updates = min(run.requests * batch, args.sessions * args.updates)
+        total += updates
+        rate = updates / run.seconds
+        print(
+            f"cpo meter batches  wrk {clients:>2} clients {run.seconds:5.1f} s: {rate:8.1f} updates/s  "
+            f"target >= {TARGET}: {verdict(rate)}  ({run.requests} calls of {batch} readings "
+            f"answered, {run.rps:.1f} calls/s, {run.failures} with a reading not updated, {run.socket_errors} socket "
+            f"errors, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms per call)\n    {run.cpu_per_request()} (call)",
+            flush=True,
+        )
+        if run.first_failure:
+            print("  first failure:", run.first_failure[:300])
     if first_round * METER_STEP_S > 12 * 3600:
         print("  (readings went past now: raise the 12 h head start)")
     return total

@@ -55,6 +55,19 @@ def fetch_instance(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
         if row is None:
             return None
         columns = _column_names(cursor)
+    return _instance(model, columns, row)
+
+
+def fetch_instances(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
+    """Every row of ``sql`` as a ``model`` instance, as ``fetch_instance`` makes them."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        columns = _column_names(cursor) if rows else ()
+    return [_instance(model, columns, row) for row in rows]
+
+
+def _instance(model: type[M], columns: tuple[str, ...], row: Sequence[Any]) -> M:
     names, fields, extras = _plan(model, columns)
     values = [_convert(row[i], converters, expression) for _, i, converters, expression in fields]
     instance = model.from_db(connection.alias, names, values)

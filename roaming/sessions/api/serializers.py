@@ -49,6 +49,39 @@ class MeterValuesSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+#: readings per batch call: a CSMS sends what its chargers reported in the last second or so
+METER_BATCH_MAX = 1000
+
+
+class MeterValueItemSerializer(MeterReadingSerializer):
+    transaction_id = serializers.CharField(max_length=100, help_text="The CSMS's own id of the transaction")
+
+
+class MeterValuesBatchSerializer(serializers.Serializer):
+    meter_values = MeterValueItemSerializer(many=True, allow_empty=False, max_length=METER_BATCH_MAX)
+
+
+class MeterValuesBatchItemResultSerializer(serializers.Serializer):
+    """One transaction's result; ``kwh`` and the costs are the session's after the call (absent when
+    ``rejected`` or ``not_found``)."""
+
+    transaction_id = serializers.CharField()
+    outcome = serializers.ChoiceField(["updated", "ignored", "rejected", "not_found"])
+    reason = serializers.CharField(required=False, help_text="Why it was ignored, rejected or not found")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="rejected: field -> messages, as a single call's 400 names them",
+    )
+    kwh = serializers.DecimalField(max_digits=18, decimal_places=6, required=False)
+    total_cost_excl_vat = serializers.DecimalField(max_digits=18, decimal_places=6, required=False, allow_null=True)
+    total_cost_incl_vat = serializers.DecimalField(max_digits=18, decimal_places=6, required=False, allow_null=True)
+
+
+class MeterValuesBatchResultSerializer(serializers.Serializer):
+    results = MeterValuesBatchItemResultSerializer(many=True)
+
+
 class SessionStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(SessionStatus.choices)
     timestamp = serializers.DateTimeField(required=False)

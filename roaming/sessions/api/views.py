@@ -93,6 +93,61 @@ class SessionMeterValuesCsmsView(CsmsAPIView):
         return _answer(result)
 
 
+def _batch_item(item: csms.BatchItemResult) -> dict:
+    out = {"transaction_id": item.transaction_id, "outcome": item.outcome}
+    if item.reason:
+        out["reason"] = item.reason
+    if item.errors:
+        out["errors"] = item.errors
+    if item.session is not None:
+        out.update(
+            kwh=item.session.kwh,
+            total_cost_excl_vat=item.session.total_cost_excl_vat,
+            total_cost_incl_vat=item.session.total_cost_incl_vat,
+        )
+    return out
+
+
+@functools.cache
+def _batch_result_renderer() -> s.MeterValuesBatchResultSerializer:
+    return s.MeterValuesBatchResultSerializer()
+
+
+class SessionMeterValuesBatchCsmsView(CsmsAPIView):
+    @extend_schema(
+        tags=[TAG],
+        summary="Report meter values of many sessions",
+        description=(
+            "Readings of many transactions in one call (up to 1,000), as a CSMS forwards what its chargers report: "
+            "the cheap way to send thousands of updates a second. Each transaction is handled as the single call "
+            "handles it (duplicates and older readings ignored, energy going backwards or a time in the future "
+            "refused), on its own: its readings are kept or refused together, and a refused or unknown transaction "
+            "leaves the others alone. The answer (200) has one result per transaction, in the order of its first "
+            "reading. A body that is not a list of readings is refused whole (400 naming the item and field) and "
+            "changes nothing."
+        ),
+        request=s.MeterValuesBatchSerializer,
+        responses={200: s.MeterValuesBatchResultSerializer, 400: ERROR_400},
+        examples=[
+            OpenApiExample(
+                "Two sessions",
+                value={
+                    "meter_values": [
+                        {"transaction_id": "TX-1001", "timestamp": "2025-01-31T12:05:00Z", "energy_wh": 1900},
+                        {"transaction_id": "TX-1002", "timestamp": "2025-01-31T12:05:01Z", "energy_wh": 5400},
+                    ]
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        meter_values = validate_reused(s.MeterValuesBatchSerializer, request.data)["meter_values"]
+        results = csms.session_meter_values_batch_from_csms(meter_values=meter_values)
+        body = _batch_result_renderer().to_representation({"results": [_batch_item(r) for r in results]})
+        return Response(body)
+
+
 class SessionStatusCsmsView(CsmsAPIView):
     @extend_schema(
         tags=[TAG],

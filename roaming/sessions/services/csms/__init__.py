@@ -13,16 +13,22 @@ The package splits it by concern: ``common`` (results, the session's row and its
 """
 
 from roaming.sessions.services.csms.common import CLOCK_SKEW, LIVE_FIELDS, CsmsResult, Outcome, session_get_own
-from roaming.sessions.services.csms.meter import session_meter_values_from_csms
+from roaming.sessions.services.csms.meter import (
+    BatchItemResult,
+    session_meter_values_batch_from_csms,
+    session_meter_values_from_csms,
+)
 from roaming.sessions.services.csms.start import session_start_from_csms
 from roaming.sessions.services.csms.status import session_status_from_csms, session_stop_from_csms
 
 __all__ = [
     "CLOCK_SKEW",
     "LIVE_FIELDS",
+    "BatchItemResult",
     "CsmsResult",
     "Outcome",
     "session_get_own",
+    "session_meter_values_batch_from_csms",
     "session_meter_values_from_csms",
     "session_start_from_csms",
     "session_status_from_csms",

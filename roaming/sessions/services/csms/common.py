@@ -82,13 +82,13 @@ def _reprice(session: ChargingSession) -> None:
     session.total_cost_incl_vat = state.total_cost.incl_vat if state.total_cost else None
 
 
-def _own_session_sql(columns: str = "") -> str:
+def _own_session_sql(columns: str = "", *, many: bool = False) -> str:
     q = connection.ops.quote_name
     session, location = q(ChargingSession._meta.db_table), q(Location._meta.db_table)
     return (
         f"SELECT s.*, {columns}l.time_zone AS location_time_zone FROM {session} s "  # noqa: S608
         f"LEFT JOIN {location} l ON l.id = s.own_location_id "
-        "WHERE s.csms_transaction_id = %s AND s.source_partner_id IS NULL"
+        f"WHERE s.csms_transaction_id {'= ANY(%s)' if many else '= %s'} AND s.source_partner_id IS NULL"
     )
 
 
@@ -99,9 +99,10 @@ def _locked_sql() -> str:
 
 
 @functools.cache
-def _unlocked_sql() -> str:
-    """PostgreSQL: the row with its version (``xmin``, the transaction that wrote it: any write changes it)."""
-    return _own_session_sql("s.xmin::text AS row_version, ")
+def _unlocked_sql(*, many: bool = False) -> str:
+    """PostgreSQL: the row with its version (``xmin``, the transaction that wrote it: any write changes it); with
+    ``many``, the rows of a list of transaction ids."""
+    return _own_session_sql("s.xmin::text AS row_version, ", many=many)
 
 
 def _locked(transaction_id: str) -> ChargingSession:

@@ -1,12 +1,13 @@
 """Meter values of a running session: appended, re-priced and announced to the eMSP (coalesced)."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
-from roaming.core.sql import fetch_instance
+from roaming.core.sql import fetch_instance, fetch_instances
 from roaming.ocpi.datetimes import format_datetime
 from roaming.sessions.choices import FINAL_STATUSES
 from roaming.sessions.models import ChargingSession
@@ -53,11 +54,17 @@ def session_meter_values_from_csms(*, transaction_id: str, readings: list[dict])
 
 def _meter_values_unlocked(transaction_id: str, readings: list[dict]) -> CsmsResult | None:
     """The merge case of a meter update in one statement (see ``session_meter_values_from_csms``); None when the
-    locked path must decide. An outcome found on the unlocked row holds for the current one: a final status stays
-    final, and a reading ignored as not newer than the last one stays so (readings only move forward)."""
+    locked path must decide."""
     session = fetch_instance(ChargingSession, _unlocked_sql(), [transaction_id])
     if session is None:
         raise ObjectNotFound(f"No session with transaction id '{transaction_id}'.")
+    return _apply_unlocked(session, readings)
+
+
+def _apply_unlocked(session: ChargingSession, readings: list[dict]) -> CsmsResult | None:
+    """``readings`` on the unlocked row ``session`` (with its ``row_version``). An outcome found on it holds for the
+    current row: a final status stays final, and a reading ignored as not newer than the last one stays so
+    (readings only move forward)."""
     if session.status in FINAL_STATUSES:
         return CsmsResult(session, Outcome.IGNORED, f"session is {session.status}")
     try:
@@ -106,3 +113,54 @@ def _append_readings(session: ChargingSession, readings: list[dict]) -> int:
 
 def _number(value) -> float | None:
     return None if value is None else float(Decimal(value))
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    """What became of one transaction's readings in a batch: ``outcome`` is ``updated`` or ``ignored`` (with the
+    session), ``rejected`` (``errors``: field -> messages, nothing of it kept) or ``not_found``."""
+
+    transaction_id: str
+    outcome: str
+    reason: str = ""
+    errors: dict | None = None
+    session: ChargingSession | None = None
+
+
+def session_meter_values_batch_from_csms(*, meter_values: list[dict]) -> list[BatchItemResult]:
+    """Readings of many sessions in one call (each a reading with its ``transaction_id``), as a CSMS forwards what
+    its chargers report: one result per transaction, in the order of its first reading.
+
+    Each transaction is handled as ``session_meter_values_from_csms`` handles it, on its own: its readings are kept
+    or refused together (a savepoint each on the locked path), and one refused or unknown transaction leaves the
+    others alone. On PostgreSQL the sessions are read in one statement and each merged update costs one more; the
+    whole call is one transaction, so one commit (one WAL flush) instead of one per session, and the sessions are
+    locked in transaction id order, so two batches never deadlock on each other."""
+    by_transaction: dict[str, list[dict]] = {}
+    for reading in meter_values:
+        by_transaction.setdefault(reading["transaction_id"], []).append(reading)
+    results = {}
+    with transaction.atomic():
+        unlocked = {}
+        if connection.vendor == "postgresql":
+            rows = fetch_instances(ChargingSession, _unlocked_sql(many=True), [list(by_transaction)])
+            unlocked = {row.csms_transaction_id: row for row in rows}
+        for transaction_id in sorted(by_transaction):
+            results[transaction_id] = _batch_item(transaction_id, by_transaction[transaction_id], unlocked)
+    return [results[transaction_id] for transaction_id in by_transaction]
+
+
+def _batch_item(transaction_id: str, readings: list[dict], unlocked: dict) -> BatchItemResult:
+    try:
+        result = None
+        if transaction_id in unlocked:
+            result = _apply_unlocked(unlocked[transaction_id], readings)
+        if result is None:
+            result = session_meter_values_from_csms(transaction_id=transaction_id, readings=readings)
+    except ObjectNotFound as exc:
+        return BatchItemResult(transaction_id, "not_found", exc.message)
+    except InvalidInput as exc:
+        return BatchItemResult(
+            transaction_id, "rejected", exc.message, {exc.field or "non_field_errors": [exc.message]}
+        )
+    return BatchItemResult(transaction_id, result.outcome.value, result.reason, session=result.session)
