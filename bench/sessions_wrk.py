@@ -134,11 +134,12 @@ end
 
 
 def batch_size(wanted: int, sessions: int, clients: int, threads: int = 2) -> int:
-    """``wanted``, or less so that the calls a wrk thread has in flight at once (one per connection) never hold the
-    same session twice, as a CSMS sends a charger's readings one after the other: two calls racing on one session
-    would have the later reading overtaken and ignored."""
+    """``wanted``, or less so that the calls a wrk thread has in flight at once (one per connection) cover at most
+    half of its sessions: a CSMS sends a charger's readings one after the other, and a call overtaken by the next
+    round's call for the same session would have its reading ignored as older (at 32 clients and 31 readings per
+    call, 108 of 632 calls had one; slow calls are overtaken by more than one call)."""
     per_thread, connections = sessions // threads, max(clients // threads, 1)
-    return max(1, min(wanted, per_thread // connections))
+    return max(1, min(wanted, per_thread // (2 * connections)))
 
 
 def meter_updates_wrk(base: str, headers: dict, ocpi_token: str, start: datetime, args) -> int:
