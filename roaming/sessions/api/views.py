@@ -117,6 +117,7 @@ class SessionMeterValuesBatchCsmsView(CsmsAPIView):
     @extend_schema(
         tags=[TAG],
         summary="Report meter values of many sessions",
+        operation_id="v1_sessions_meter_values_batch",
         description=(
             "Readings of many transactions in one call (up to 1,000), as a CSMS forwards what its chargers report: "
             "the cheap way to send thousands of updates a second. Each transaction is handled as the single call "
