@@ -3,6 +3,7 @@ on change through the outbox, meter updates coalesced, status changes at once, o
 refused PATCH followed by GET-then-PUT. The eMSP is a real HTTP stub."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -288,3 +289,19 @@ def test_a_stale_or_duplicate_reading_writes_nothing(csms, emsp, site, django_as
         response = meter(csms, 1, 1500)
     assert response["X-Outcome"] == "ignored"
     assert ChargingSession.objects.values_list("updated_at", flat=True).get() == before
+
+
+def test_the_first_update_of_an_interval_is_priced_once(csms, emsp, site, monkeypatch):
+    """The merge is tried on the unlocked row; when no PATCH waits, the locked path finds the same row version and
+    keeps the readings and price already computed instead of pricing again."""
+    from roaming.sessions.services.csms import meter as meter_service
+
+    csms("post", "sessions", start_body())
+    priced = []
+    reprice = meter_service._reprice
+    monkeypatch.setattr(meter_service, "_reprice", lambda session: priced.append(session.pk) or reprice(session))
+    assert meter(csms, 1, 1500)["X-Outcome"] == "updated"  # no PATCH waits: the locked path writes the first one
+    assert len(priced) == 1
+    session = ChargingSession.objects.get()
+    assert session.kwh == Decimal("0.5") and [r[1] for r in session.meter_readings] == [1500]
+    assert OutboxMessage.objects.filter(method="PATCH").get().body["kwh"] == 0.5

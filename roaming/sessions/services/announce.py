@@ -146,21 +146,24 @@ def session_push_meter_update(*, session: ChargingSession, row_version: str, fie
     path (``session_push_change``)."""
     partner_id = session.emsp_partner_id
     params = {"session": session.pk, "version": row_version}
+    announced = session.announced_periods
     if partner_id is not None:
         closed = published_periods(session)
-        announced = session.announced_periods or []
-        if closed[: len(announced)] != announced:
+        if closed[: len(announced or [])] != (announced or []):
             return False
-        body = _patch_body(session, closed[len(announced) :])
-        session.announced_periods = closed
+        body = _patch_body(session, closed[len(announced or []) :])
         params.update(_merge_params(session, partner_id, body, timezone.now()))
+        session.announced_periods = closed
     for name in fields:
         field = ChargingSession._meta.get_field(name)
         params[name] = field.get_db_prep_save(field.pre_save(session, False), connection)
     with connection.cursor() as cursor:
         cursor.execute(_meter_update_sql(tuple(fields), partner_id is not None), params)
         row = cursor.fetchone()
-    return row is not None and row[0] == 1
+    if row is None or row[0] != 1:
+        session.announced_periods = announced  # nothing was written: the session is as the caller read it
+        return False
+    return True
 
 
 def _merge_into_waiting_orm(

@@ -94,8 +94,10 @@ def _own_session_sql(columns: str = "", *, many: bool = False) -> str:
 
 @functools.cache
 def _locked_sql() -> str:
-    # SQLite has no row locks (one writer at a time anyway).
-    return _own_session_sql() + (" FOR UPDATE OF s" if connection.features.has_select_for_update_of else "")
+    # SQLite has no row locks (one writer at a time anyway), nor xmin.
+    if connection.vendor != "postgresql":
+        return _own_session_sql()
+    return _own_session_sql("s.xmin::text AS row_version, ") + " FOR UPDATE OF s"
 
 
 @functools.cache

@@ -35,36 +35,42 @@ def session_meter_values_from_csms(*, transaction_id: str, readings: list[dict])
     the row is still the one read, merges the PATCH and updates the session (``session_push_meter_update``).
     Anything else (the session changed meanwhile, the first update of an interval, a PUT owed, a reading refused)
     takes the locked path, which decides as before."""
+    attempt = None
     if connection.vendor == "postgresql":
-        result = _meter_values_unlocked(transaction_id, readings)
+        attempt = fetch_instance(ChargingSession, _unlocked_sql(), [transaction_id])
+        if attempt is None:
+            raise ObjectNotFound(f"No session with transaction id '{transaction_id}'.")
+        result = _apply_unlocked(attempt, readings)
         if result is not None:
             return result
+    return _meter_values_locked(transaction_id, readings, attempt)
+
+
+def _meter_values_locked(transaction_id: str, readings: list[dict], attempt: ChargingSession | None) -> CsmsResult:
+    """The locked path. ``attempt``: the unlocked row the merge was tried on; when it got as far as pricing and the
+    locked row is still that version, its readings and price are the locked row's too and are kept (the first
+    update of each interval lands here, so it is not computed twice)."""
     with transaction.atomic():
         session = _locked(transaction_id)
-        if session.status in FINAL_STATUSES:
-            return CsmsResult(session, Outcome.IGNORED, f"session is {session.status}")
-        if not _append_readings(session, readings):
-            return CsmsResult(session, Outcome.IGNORED, "no reading newer than the last one")
-        _reprice(session)
+        if attempt is not None and getattr(attempt, "priced", False) and attempt.row_version == session.row_version:
+            session = attempt
+        else:
+            if session.status in FINAL_STATUSES:
+                return CsmsResult(session, Outcome.IGNORED, f"session is {session.status}")
+            if not _append_readings(session, readings):
+                return CsmsResult(session, Outcome.IGNORED, "no reading newer than the last one")
+            _reprice(session)
         session.last_updated = _now()
         session_push_change(session=session, urgent=False)
         session.save(update_fields=LIVE_FIELDS)
     return CsmsResult(session, Outcome.UPDATED)
 
 
-def _meter_values_unlocked(transaction_id: str, readings: list[dict]) -> CsmsResult | None:
-    """The merge case of a meter update in one statement (see ``session_meter_values_from_csms``); None when the
-    locked path must decide."""
-    session = fetch_instance(ChargingSession, _unlocked_sql(), [transaction_id])
-    if session is None:
-        raise ObjectNotFound(f"No session with transaction id '{transaction_id}'.")
-    return _apply_unlocked(session, readings)
-
-
 def _apply_unlocked(session: ChargingSession, readings: list[dict]) -> CsmsResult | None:
-    """``readings`` on the unlocked row ``session`` (with its ``row_version``). An outcome found on it holds for the
-    current row: a final status stays final, and a reading ignored as not newer than the last one stays so
-    (readings only move forward)."""
+    """``readings`` on the unlocked row ``session`` (with its ``row_version``); None when the locked path must
+    decide (``session.priced`` then says whether its readings were appended and priced). An outcome found on the
+    unlocked row holds for the current row: a final status stays final, and a reading ignored as not newer than the
+    last one stays so (readings only move forward)."""
     if session.status in FINAL_STATUSES:
         return CsmsResult(session, Outcome.IGNORED, f"session is {session.status}")
     try:
@@ -75,6 +81,7 @@ def _apply_unlocked(session: ChargingSession, readings: list[dict]) -> CsmsResul
         return CsmsResult(session, Outcome.IGNORED, "no reading newer than the last one")
     _reprice(session)
     session.last_updated = _now()
+    session.priced = True
     if not session_push_meter_update(session=session, row_version=session.row_version, fields=LIVE_FIELDS):
         return None
     return CsmsResult(session, Outcome.UPDATED)
@@ -152,11 +159,13 @@ def session_meter_values_batch_from_csms(*, meter_values: list[dict]) -> list[Ba
 
 def _batch_item(transaction_id: str, readings: list[dict], unlocked: dict) -> BatchItemResult:
     try:
-        result = None
-        if transaction_id in unlocked:
-            result = _apply_unlocked(unlocked[transaction_id], readings)
-        if result is None:
+        if connection.vendor != "postgresql":
             result = session_meter_values_from_csms(transaction_id=transaction_id, readings=readings)
+        elif transaction_id not in unlocked:
+            raise ObjectNotFound(f"No session with transaction id '{transaction_id}'.")
+        else:
+            attempt = unlocked[transaction_id]
+            result = _apply_unlocked(attempt, readings) or _meter_values_locked(transaction_id, readings, attempt)
     except ObjectNotFound as exc:
         return BatchItemResult(transaction_id, "not_found", exc.message)
     except InvalidInput as exc:
