@@ -77,6 +77,12 @@ class MeterValuesBatchItemResultSerializer(serializers.Serializer):
     total_cost_excl_vat = serializers.DecimalField(max_digits=18, decimal_places=6, required=False, allow_null=True)
     total_cost_incl_vat = serializers.DecimalField(max_digits=18, decimal_places=6, required=False, allow_null=True)
 
+    def to_representation(self, instance: dict) -> dict:
+        # DRF renders a nullable field missing from the item as null; missing means absent here (not_found has no
+        # cost), while a session without a tariff has its costs as null.
+        rendered = super().to_representation(instance)
+        return {key: value for key, value in rendered.items() if key in instance}
+
 
 class MeterValuesBatchResultSerializer(serializers.Serializer):
     results = MeterValuesBatchItemResultSerializer(many=True)

@@ -93,7 +93,7 @@ class SessionMeterValuesCsmsView(CsmsAPIView):
         return _answer(result)
 
 
-def _batch_item(item: csms.BatchItemResult) -> dict:
+def _batch_item_body(item: csms.BatchItemResult) -> dict:
     out = {"transaction_id": item.transaction_id, "outcome": item.outcome}
     if item.reason:
         out["reason"] = item.reason
@@ -145,7 +145,7 @@ class SessionMeterValuesBatchCsmsView(CsmsAPIView):
     def post(self, request):
         meter_values = validate_reused(s.MeterValuesBatchSerializer, request.data)["meter_values"]
         results = csms.session_meter_values_batch_from_csms(meter_values=meter_values)
-        body = _batch_result_renderer().to_representation({"results": [_batch_item(r) for r in results]})
+        body = _batch_result_renderer().to_representation({"results": [_batch_item_body(r) for r in results]})
         return Response(body)
 
 
