@@ -74,7 +74,8 @@ end
 """
         + _DONE_CHECK
         + """
-function check_one(status, headers, body) return headers["X-Outcome"] == "updated" end
+-- Header names are case-insensitive (granian sends them lower-case, gunicorn as the view set them).
+function check_one(status, headers, body) return (headers["X-Outcome"] or headers["x-outcome"]) == "updated" end
 """
     )
     return lua_per_request("POST", {**headers, "Content-Type": "application/json"}, build)

@@ -51,6 +51,16 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _reading_time(value: str) -> dt.datetime:
+    """A stored reading's time: our own ``YYYY-MM-DDTHH:MM:SSZ``, which ``fromisoformat`` (C) reads as UTC; any other
+    form goes through the lenient OCPI parser. Every reading is read again on every update of the session."""
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return parse_datetime(value)
+    return at if at.tzinfo is dt.UTC else parse_datetime(value)
+
+
 def price_live(
     *,
     start: dt.datetime,
@@ -64,7 +74,7 @@ def price_live(
     """Price the session from ``readings`` (``[iso timestamp, cumulative Wh, power W|None, current A|None]`` in time
     order, all after ``start``). ``end`` is the session end once stopped, else the last reading's time."""
     points = [(start, meter_start_wh, None, None)]
-    points += [(parse_datetime(r[0]), int(r[1]), r[2], r[3]) for r in readings]
+    points += [(_reading_time(r[0]), int(r[1]), r[2], r[3]) for r in readings]
     intervals = []
     for (a_at, a_wh, _, _), (b_at, b_wh, b_power, b_current) in itertools.pairwise(points):
         power = _decimal(b_power)

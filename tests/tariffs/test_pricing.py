@@ -309,6 +309,30 @@ def test_gaps_between_intervals_are_parking():
     assert r.total_cost.excl_vat == D("2.00")
 
 
+@pytest.mark.parametrize(
+    "interval",
+    [
+        Interval(at("2024-05-10T10:00"), at("2024-05-10T10:30"), D("5")),  # average power
+        Interval(at("2024-05-10T10:00"), at("2024-05-10T10:30"), 0),  # parking: 0 kW, 0 A
+        Interval(at("2024-05-10T10:00"), at("2024-05-10T10:30"), D("2.5"), power_kw=11, current_a=16),
+        Interval(at("2024-05-10T10:00"), at("2024-05-10T10:30"), 3, charging=True, min_power_kw=7, max_current_a=32),
+        Interval(at("2024-05-10T10:00"), at("2024-05-10T10:00"), 0, charging=True),  # zero length: power unknown
+    ],
+)
+def test_resolved_is_the_validated_copy_with_the_ranges_filled_in(interval):
+    """``resolved`` copies without running ``__post_init__`` again: the copy must equal a validated one."""
+    copy = interval.resolved()
+    ranges = {
+        name: getattr(copy, name)
+        for name in ("charging", "min_power_kw", "max_power_kw", "min_current_a", "max_current_a")
+    }
+    assert copy == Interval(
+        copy.start, copy.end, copy.energy_kwh, power_kw=copy.power_kw, current_a=copy.current_a, **ranges
+    )
+    assert all(v is None or type(v) in (bool, Decimal) for v in ranges.values())
+    assert copy.resolved() == copy
+
+
 def test_overlapping_intervals_are_rejected():
     s = at("2024-05-10T10:00")
     with pytest.raises(ValueError, match="overlap"):

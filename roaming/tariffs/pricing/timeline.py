@@ -126,14 +126,22 @@ class Interval:
                 min_c = max_c = ZERO
         min_c = max_c if min_c is None else min_c
         max_c = min_c if max_c is None else max_c
-        return replace(
-            self,
-            charging=charging,
-            min_power_kw=min_p,
-            max_power_kw=max_p,
-            min_current_a=min_c,
-            max_current_a=max_c,
-        )
+        # ``self`` passed ``__post_init__`` and the new values are Decimals (or None) worked out from its own, so the
+        # copy skips it: ``dataclasses.replace`` ran ``__init__`` and ``__post_init__`` again, which with the
+        # getattr of every field cost half of a live session's pricing (one interval per meter reading).
+        copy = object.__new__(Interval)
+        set_ = object.__setattr__
+        set_(copy, "start", self.start)
+        set_(copy, "end", self.end)
+        set_(copy, "energy_kwh", self.energy_kwh)
+        set_(copy, "charging", charging)
+        set_(copy, "power_kw", self.power_kw)
+        set_(copy, "current_a", self.current_a)
+        set_(copy, "min_power_kw", min_p)
+        set_(copy, "max_power_kw", max_p)
+        set_(copy, "min_current_a", min_c)
+        set_(copy, "max_current_a", max_c)
+        return copy
 
 
 @dataclass(frozen=True, slots=True)
