@@ -7,7 +7,7 @@ its process's buffer for at most ``OCPI_TRAFFIC_LOG_FLUSH_SECONDS`` (1 s by defa
 success costs it one round trip less per call (a hot endpoint such as ``authorize`` spends a third of its database
 time on its own log line otherwise); the entry keeps the time of the call, not of the write. What a process killed
 without warning (SIGKILL, out of memory) had not written yet is lost: at most one interval of successful calls, never
-a refusal or an error. A clean stop (gunicorn's graceful restart, SIGTERM) writes the buffer before exiting.
+a refusal or an error. A clean stop (SIGTERM, a graceful restart) writes the buffer before exiting.
 ``OCPI_TRAFFIC_LOG_FLUSH_SECONDS=0`` writes every entry at once.
 """
 
@@ -15,6 +15,7 @@ import atexit
 import contextlib
 import json
 import logging
+import multiprocessing.util
 import os
 import re
 import threading
@@ -195,6 +196,10 @@ class _TrafficBuffer:
                 self._entries = []
                 self._wake = threading.Event()
                 threading.Thread(target=self._run, name="traffic-log-writer", daemon=True).start()
+                # A worker that is a multiprocessing child (granian's) ends with os._exit, which skips atexit;
+                # multiprocessing runs the finalizers given an exit priority first. Registered here, in the process
+                # that buffers: a forked child starts with none of its parent's.
+                multiprocessing.util.Finalize(None, traffic_flush, exitpriority=100)
             if not self._entries:
                 self._oldest = time.monotonic()
             self._entries.append(entry)

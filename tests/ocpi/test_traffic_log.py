@@ -1,10 +1,11 @@
 """The OCPI traffic log: inbound calls written by the middleware, pruning, and its admin."""
 
+import multiprocessing
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from roaming.ocpi.admin import TrafficLogAdmin
@@ -198,6 +199,26 @@ def test_a_full_batch_is_written_without_waiting_for_the_interval(client, settin
     while TrafficLog.objects.count() < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert TrafficLog.objects.count() == 4
+
+
+def _buffer_one_success_and_exit():
+    traffic_record(direction=TrafficLog.Direction.INBOUND, method="GET", url="http://us/ocpi/versions",
+                   http_status=200, request_id="child-1", response_body=b'{"status_code": 1000}',
+                   defer_success=True)  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_multiprocessing_worker_writes_its_buffer_when_it_exits(settings):
+    """granian's workers are multiprocessing children, which end with os._exit (no atexit): the buffer of such a
+    worker is written by the multiprocessing finalizer it registers, even when its parent had the module loaded."""
+    settings.OCPI_TRAFFIC_LOG_FLUSH_SECONDS = 3600
+    settings.OCPI_TRAFFIC_LOG_BATCH = 10_000
+    connections.close_all()  # the child opens its own
+    child = multiprocessing.get_context("fork").Process(target=_buffer_one_success_and_exit)
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert list(TrafficLog.objects.values_list("request_id", flat=True)) == ["child-1"]
 
 
 def test_a_failing_batch_write_is_reported_and_never_raises(batched, caplog, monkeypatch):
