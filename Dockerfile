@@ -1,4 +1,4 @@
-# One image for web (gunicorn), Celery worker and Celery beat; docker-compose.yml picks the command.
+# One image for web (granian), Celery worker and Celery beat; docker-compose.yml picks the command.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DJANGO_SETTINGS_MODULE=config.settings
@@ -20,4 +20,8 @@ RUN pip install --no-deps . && DEBUG=true python manage.py collectstatic --noinp
 
 USER roaming
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--timeout", "120", "--access-logfile", "-"]
+# Workers are processes, each serving requests on --blocking-threads threads; SIGTERM stops them gracefully (the
+# traffic log writes its buffer), and one that does not stop within --workers-kill-timeout is killed.
+CMD ["granian", "--interface", "wsgi", "config.wsgi:application", "--host", "0.0.0.0", "--port", "8000", \
+     "--workers", "3", "--blocking-threads", "4", "--workers-kill-timeout", "30", "--respawn-failed-workers", \
+     "--access-log"]

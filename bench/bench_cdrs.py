@@ -19,7 +19,7 @@ Prints, next to the floor each figure is judged against:
 * pull        a partner pulling N of our CDRs from the CPO's Sender (GET, limit 1000, following Link), next to
               PostgreSQL building the same JSON with ``json_agg`` (the floor for any implementation).
 
-The ingest runs against a gunicorn of the eMSP with production settings (``bench/loadgen.py`` ``start_server``:
+The ingest runs against a granian of the eMSP with production settings (``bench/loadgen.py`` ``start_server``:
 ``--workers``/``--threads``, persistent database connections, traffic log flushed every second), started next to
 the pair's own e2e server. The load generator is ``wrk`` (``--loadgen wrk``, the default when installed: C, two
 threads, a Lua script giving each POST its own CDR id) for ``--seconds`` at each of ``--clients``: it leaves the
@@ -212,11 +212,11 @@ def verdict(rate: float) -> str:
 
 
 def bench_ingest(emsp, token: str, args, workdir: Path) -> None:
-    """The eMSP's CDR Receiver on a gunicorn with production settings: floor and ingest at each client count."""
+    """The eMSP's CDR Receiver on a granian with production settings: floor and ingest at each client count."""
     proc, base = start_server(emsp, args.workers, args.threads, workdir)
     try:
         print(
-            f"ingest server: gunicorn --workers {args.workers} --threads {args.threads}, load generator "
+            f"ingest server: granian --workers {args.workers} --blocking-threads {args.threads}, load generator "
             f"{args.loadgen}, load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
@@ -279,8 +279,8 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10000, help="completed sessions to make CDRs of")
     parser.add_argument("--seconds", type=float, default=8, help="wrk: seconds per ingest and floor line")
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32], help="wrk: concurrent connections")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers of the ingest's server")
-    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
+    parser.add_argument("--workers", type=int, default=3, help="granian workers of the ingest's server")
+    parser.add_argument("--threads", type=int, default=2, help="granian blocking threads per worker")
     parser.add_argument("--loadgen", choices=["wrk", "python"], default="wrk" if wrk_available() else "python")
     parser.add_argument("--posts", type=int, default=2000, help="python: CDR POSTs per concurrency level")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8], help="python: client threads")

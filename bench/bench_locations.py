@@ -4,7 +4,7 @@ pull engine ingesting the data set from a peer instance.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/roaming REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/bench_locations.py [--sizes 1000 10000 50000]
 
-It starts the two-instance pair of the end-to-end tests (CPO and eMSP, gunicorn + Celery each, own databases),
+It starts the two-instance pair of the end-to-end tests (CPO and eMSP, granian + Celery each, own databases),
 registers them through the real handshake, seeds N own locations (3 EVSEs x 2 connectors each) at the CPO, then
 for each N prints:
 

@@ -32,7 +32,7 @@ tokens in its cache, then prints next to each target (issue 12, "Speed"):
   turn; round r: kWh r, cost, one charging period appended starting r s after the session start, last_updated the
   same): req/s (target >= 500/s).
 
-Servers are gunicorn of the instances with production settings (``bench/loadgen.py`` ``start_server``:
+Servers are granian of the instances with production settings (``bench/loadgen.py`` ``start_server``:
 ``--workers``/``--threads``, persistent database connections, traffic log flushed every second) on loopback next
 to the pair's own. The load generator is ``wrk`` (``--loadgen wrk``, the default when installed: C, two threads,
 Lua scripts in ``sessions_wrk.py``, built with ``loadgen.lua_per_request``) for ``--seconds`` at each of
@@ -315,8 +315,8 @@ def main() -> None:
         register(pair.emsp, pair.cpo)
         clients = args.clients if args.loadgen == "wrk" else args.python_clients
         print(
-            f"gunicorn --workers {args.workers} --threads {args.threads}, load generator {args.loadgen}, clients "
-            f"{clients}, load average {os.getloadavg()[0]:.1f}",
+            f"granian --workers {args.workers} --blocking-threads {args.threads}, load generator {args.loadgen}, "
+            f"clients {clients}, load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
         # The token the eMSP accepts from the CPO is the one the CPO holds for calling it, and the other way round.

@@ -16,11 +16,11 @@ them through the real handshake, then prints:
     cache, recorded), with a staff API token, on the CPO;
   - ``floor``: ``GET /ocpi/versions`` on the same server (authentication, envelope, traffic log; no module work).
 
-Both servers are gunicorn with ``--workers``/``--threads`` on loopback and persistent database connections
-(``DATABASE_CONN_MAX_AGE=60``), started here next to the pair's own. The load generator is ``wrk`` when installed
-(``apt-get install wrk``; ``--loadgen wrk``, the default then): a C generator that leaves the server the CPU of these
-two cores. ``--loadgen python`` is the asyncio generator in this process, which takes about a core of its own:
-figures from it are a lower bound (the earlier figures in the notes were taken with it).
+Both servers are granian with ``--workers``/``--threads`` (its ``--blocking-threads``) on loopback and persistent
+database connections (``DATABASE_CONN_MAX_AGE=60``), started here next to the pair's own. The load generator is
+``wrk`` when installed (``apt-get install wrk``; ``--loadgen wrk``, the default then): a C generator that leaves the
+server the CPU of these two cores. ``--loadgen python`` is the asyncio generator in this process, which takes about
+a core of its own: figures from it are a lower bound (the earlier figures in the notes were taken with it).
 """
 
 import argparse
@@ -183,7 +183,7 @@ def main() -> None:
             ("cpo floor GET /ocpi/versions", cpo_base, lambda: cpo_floor, "cpo floor", "/ocpi/versions"),
             ("cpo POST /api/v1/authorize", cpo_base, cpo_authorize, "cpo authorize", "/"),
         ]
-        print(f"gunicorn --workers {args.workers} --threads {args.threads}, {args.seconds:.0f} s per line, "
+        print(f"granian --workers {args.workers} --blocking-threads {args.threads}, {args.seconds:.0f} s per line, "
               f"load generator {args.loadgen}, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"{'endpoint':<34} {'clients':>7} {'req/s':>8} {'p50_ms':>7} {'p99_ms':>7} {'errors':>6}")
         for label, base, make, key, path in cases:

@@ -1,5 +1,5 @@
-"""What the benchmark scripts share: an extra gunicorn for an end-to-end instance, raw keep-alive HTTP for the
-asyncio load generators, and a full paged pull of an OCPI Sender list as a partner does it.
+"""What the benchmark scripts share: an extra web server (granian, as in production) for an end-to-end instance, raw
+keep-alive HTTP for the asyncio load generators, and a full paged pull of an OCPI Sender list as a partner does it.
 
 Imported by the scripts in this folder (``python bench/bench_x.py`` puts the folder on ``sys.path``).
 """
@@ -21,15 +21,17 @@ from tests.e2e.harness import BIN, ROOT, Instance, free_port
 
 
 def start_server(instance: Instance, workers: int, threads: int, workdir: Path) -> tuple[subprocess.Popen, str]:
-    """A gunicorn of ``instance`` on a free loopback port, with persistent database connections; (process, URL)."""
+    """A granian of ``instance`` on a free loopback port, with persistent database connections; (process, URL).
+    ``BENCH_SERVER_ARGS``: more granian options, to try a shape."""
     port = free_port()
     # Production settings where the e2e harness departs from them for its tests' sake.
     env = {**instance.env, "DATABASE_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING", "OCPI_TRAFFIC_LOG_FLUSH_SECONDS": "1"}
     log = open(workdir / f"bench-{instance.name}.log", "ab")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [
-            str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--control-socket", str(workdir / f"bench-{instance.name}.ctl"),
+            str(BIN / "granian"), "--interface", "wsgi", "config.wsgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
+            *os.environ.get("BENCH_SERVER_ARGS", "").split(),
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -245,12 +247,12 @@ def lua_per_request(method: str, headers: dict, build: str, *, threads: int = 2)
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
-_KINDS = {"gunicorn": "app", "celery": "worker", "postgres": "postgres", "wrk": "wrk", "redis-server": "redis"}
+_KINDS = {"granian": "app", "celery": "worker", "postgres": "postgres", "wrk": "wrk", "redis-server": "redis"}
 
 
 def cpu_by_process() -> dict[int, tuple[str, float]]:
     """CPU seconds (user + system) used so far by each live process of this machine, with its kind: ``app``
-    (gunicorn), ``worker`` (celery), ``postgres``, ``wrk``, ``redis`` or ``other``."""
+    (granian), ``worker`` (celery), ``postgres``, ``wrk``, ``redis`` or ``other``."""
     seen = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

@@ -74,7 +74,7 @@ end
 """
         + _DONE_CHECK
         + """
--- Header names are case-insensitive (granian sends them lower-case, gunicorn as the view set them).
+-- Header names are case-insensitive (granian sends them lower-case).
 function check_one(status, headers, body) return (headers["X-Outcome"] or headers["x-outcome"]) == "updated" end
 """
     )

@@ -5,7 +5,7 @@ Two kinds:
 * **Observed in the process**: ``ocpi_http_request_duration_seconds`` (every OCPI call in and out, by direction,
   module, method and HTTP status class; recorded where the traffic log records the call, so both directions are
   measured once) and ``ocpi_authorization_duration_seconds`` (modules that decide authorizations observe it).
-  Under gunicorn with several workers, set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory so the workers'
+  With several server workers (processes), set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory so the workers'
   samples are aggregated (prometheus_client's multiprocess mode); without it each worker reports its own.
 * **Read from the database at scrape time** (so they are right whichever process did the work): the push backlog
   and failed pushes per partner, the age of the oldest pending push, and the age of the last successful pull per

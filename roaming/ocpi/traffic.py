@@ -175,7 +175,7 @@ def _insert_entries(entries: list[TrafficLog]) -> None:
 
 class _TrafficBuffer:
     """Successful inbound entries of this process, written by a daemon thread once the oldest has waited
-    ``OCPI_TRAFFIC_LOG_FLUSH_SECONDS`` or as soon as ``OCPI_TRAFFIC_LOG_BATCH`` wait. Thread-safe (gunicorn's threads
+    ``OCPI_TRAFFIC_LOG_FLUSH_SECONDS`` or as soon as ``OCPI_TRAFFIC_LOG_BATCH`` wait. Thread-safe (a worker's threads
     share it); a forked child starts with an empty buffer and a writer of its own."""
 
     #: how often the writer looks at the buffer (the setting is read afresh each time)

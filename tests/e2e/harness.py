@@ -1,6 +1,6 @@
 """Two independent back-office instances for end-to-end tests.
 
-Each instance is a real deployment in miniature: its own PostgreSQL database, gunicorn serving HTTP on loopback,
+Each instance is a real deployment in miniature: its own PostgreSQL database, granian serving HTTP on loopback,
 and a Celery worker consuming its own Redis database. Tests drive them the way staff and partners do: management
 commands, Celery tasks and OCPI calls over HTTP.
 """
@@ -120,21 +120,21 @@ class Instance:
         self._spawn(
             "web",
             [
-                str(BIN / "gunicorn"),
-                "config.wsgi",
-                "-b",
-                f"127.0.0.1:{self.port}",
+                str(BIN / "granian"),
+                "--interface",
+                "wsgi",
+                "config.wsgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
                 "--workers",
                 "1",
-                "--threads",
+                "--blocking-threads",
                 "8",
-                "--timeout",
-                "120",
-                "--graceful-timeout",
+                "--workers-kill-timeout",
                 "2",
-                # Each master gets its own control socket (the default path is shared by every gunicorn on a host).
-                "--control-socket",
-                str(self.workdir / f"{self.name}-gunicorn.ctl"),
+                "--no-ws",
             ],
         )
 

@@ -1,4 +1,4 @@
-"""Fault drills on the production stack (gunicorn, Celery worker, PostgreSQL, Redis): degrade, never refuse what we
+"""Fault drills on the production stack (granian, Celery worker, PostgreSQL, Redis): degrade, never refuse what we
 saved, never lose or reorder a push (issue "Fit for money", Faults). The partner-down drill is step 3 of
 test_locations_roaming; this module drills the broker being down for the web process and a worker killed while a
 delivery is in flight."""
@@ -67,7 +67,7 @@ def test_broker_down_writes_answer_success_and_are_delivered_in_order_once_it_is
 
 
 def process_tree(instance, label: str) -> list[int]:
-    """The pids of one of the instance's processes and its children (gunicorn's master and workers)."""
+    """The pids of one of the instance's processes and its children (granian's main process and its workers)."""
     proc = next(p for name, p, _ in instance.processes if name == label)
     children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
     return [proc.pid, *map(int, children)]
