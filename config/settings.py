@@ -98,6 +98,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # (roaming/core/backends/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "roaming.core.backends.postgresql"
 DATABASE_HEALTH_CHECK_GRACE = env.float("DATABASE_HEALTH_CHECK_GRACE", default=2.0)
+# The hot statements (roaming.core.sql.hot_cursor) are prepared on each connection. Off for a pooler that cannot keep
+# prepared statements across transactions (PgBouncer before 1.21 in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several threads (dev server, eager tasks) write to the same file: wait instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from roaming.core.crypto import generate_token, token_digest
 from roaming.core.models import ApiKey
+from roaming.core.sql import hot_cursor
 
 #: users' columns the lookup reads; the rest load on first use (the API needs ``is_staff`` and the name)
 USER_FIELDS = ("id", "username", "is_active", "is_staff", "is_superuser")
@@ -52,7 +53,7 @@ def _lookup_sql() -> str:
 def api_key_user(key: str):
     """The active user a live ``key`` acts as, or None. Marks the key used (at most once a minute: a write per
     call would cost more than the call)."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:  # every CSMS API call: planned once per connection
         cursor.execute(_lookup_sql(), [token_digest(key)])
         row = cursor.fetchone()
     if row is None:

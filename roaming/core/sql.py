@@ -4,7 +4,8 @@ partner push reads a row or two).
 The ORM compiles a queryset to SQL on every call, and ``Model.objects.raw`` works out on every call which column is
 which field: either costs more than a simple query's round trip. ``fetch_instance`` runs a fixed SQL text (built
 once by the caller, with ``functools.cache``) and turns the row into an instance with a column plan cached per model
-and column list: the same values, database converters included (JSON decoded, etc.), as the ORM would give.
+and column list: the same values, database converters included (JSON decoded, etc.), as the ORM would give. On
+PostgreSQL the statement is prepared on the connection (``hot_cursor``), so it is planned once, not on every call.
 """
 
 import functools
@@ -47,9 +48,23 @@ def _column_names(cursor) -> tuple[str, ...]:
     return tuple(result.fname(i).decode() for i in range(result.nfields))
 
 
+def hot_cursor():
+    """A cursor for a hot statement written once: prepared on the connection on PostgreSQL (our backend's
+    ``prepared_cursor``), a plain one elsewhere. Its SQL names its columns (``columns``), never ``*``."""
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
+
+
+def columns(model: type[models.Model], alias: str = "") -> str:
+    """The model's columns for a SELECT list, quoted, each prefixed with ``alias.`` when given."""
+    q = connection.ops.quote_name
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f"{prefix}{q(field.column)}" for field in model._meta.concrete_fields)
+
+
 def fetch_instance(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
     """The first row of ``sql`` as a ``model`` instance (columns that are not fields become attributes), or None."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
         if row is None:
@@ -60,7 +75,7 @@ def fetch_instance(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
 
 def fetch_instances(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
     """Every row of ``sql`` as a ``model`` instance, as ``fetch_instance`` makes them."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         columns = _column_names(cursor) if rows else ()

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from roaming.core.crypto import digests_equal, token_digest
+from roaming.core.sql import hot_cursor
 from roaming.ocpi.caller import OcpiCaller
 from roaming.partners.choices import PartnerStatus, TokenKind
 from roaming.partners.models import Partner, PartnerRole, PartnerToken
@@ -70,7 +71,7 @@ def _lookup(digests: list[str], now: datetime) -> list[_Row]:
     """Live tokens with these digests (a revocation in the future is a rotation grace period: still live), with
     partner and roles, in one statement."""
     rows: dict[int, _Row] = {}
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:  # every OCPI call: planned once per connection
         cursor.execute(_lookup_sql(len(digests)), [*digests, connection.ops.adapt_datetimefield_value(now)])
         for pk, partner_id, kind, digest, created, revoked, used, name, status, version, type_field, *role in cursor:
             row = rows.get(pk)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Upper
 
-from roaming.core.sql import fetch_instance
+from roaming.core.sql import columns, fetch_instance
 from roaming.tokens.models import AuthorizationDecision, Token
 
 
@@ -53,7 +53,8 @@ def _token_sql(own: bool | None, by_party: bool, latest: bool) -> str:
     if own is not None:
         where.append(f"source_partner_id IS {'' if own else 'NOT '}NULL")
     order = "last_updated DESC, id DESC" if latest else "id"
-    return f"SELECT * FROM {q(Token._meta.db_table)} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT 1"  # noqa: S608
+    table = q(Token._meta.db_table)
+    return f"SELECT {columns(Token)} FROM {table} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT 1"  # noqa: S608
 
 
 def _one_token(own: bool | None, country_code: str, party_id: str, uid: str, type: str, *, latest: bool = False):

@@ -31,7 +31,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from roaming.core.exceptions import InvalidInput
-from roaming.core.sql import fetch_instance
+from roaming.core.sql import columns, fetch_instance
 from roaming.ocpi.renderers import dumps
 
 Key = tuple[str, str, str]
@@ -99,7 +99,7 @@ def _lock_one_sql(model: type[models.Model], id_field: str) -> str:
     q = connection.ops.quote_name
     column = q(model._meta.get_field(id_field).column)
     return (
-        f"SELECT * FROM {q(model._meta.db_table)} WHERE country_code = %s AND party_id = %s "  # noqa: S608
+        f"SELECT {columns(model)} FROM {q(model._meta.db_table)} WHERE country_code = %s AND party_id = %s "  # noqa: S608
         f"AND UPPER({column}) = %s ORDER BY {q(model._meta.pk.column)}"
         + (" FOR UPDATE" if connection.features.has_select_for_update else "")  # SQLite: no row locks
     )

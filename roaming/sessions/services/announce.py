@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from roaming.core.sql import hot_cursor
 from roaming.ocpi.directory import directory
 from roaming.ocpi.models import OutboxMessage
 from roaming.ocpi.push import push_enqueue, push_schedule
@@ -157,7 +158,7 @@ def session_push_meter_update(*, session: ChargingSession, row_version: str, fie
     for name in fields:
         field = ChargingSession._meta.get_field(name)
         params[name] = field.get_db_prep_save(field.pre_save(session, False), connection)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:  # most meter readings end here: planned once per connection
         cursor.execute(_meter_update_sql(tuple(fields), partner_id is not None), params)
         row = cursor.fetchone()
     if row is None or row[0] != 1:

@@ -15,7 +15,20 @@ from django.conf import settings
 from django.db.backends.postgresql import base
 
 
+class DatabaseOperations(base.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # Django reads the text from a client-side binding cursor; a prepared one keeps none: compose it, as Django
+        # does under server-side binding (only for the query log of tests and DEBUG).
+        if isinstance(cursor, PreparedCursor):
+            try:
+                return self.compose_sql(sql, params)
+            except Exception:  # the log must not fail the query it logs
+                return sql
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
     healthy_at: float = float("-inf")
 
     def close_if_health_check_failed(self):
@@ -37,3 +50,35 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.connection is not None and self.health_check_done and not self.errors_occurred:
             self.healthy_at = time.monotonic()
         super().close_if_unusable_or_obsolete()
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        if connection.prepare_threshold is None and getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+            # Django passes None, which makes psycopg ignore even ``prepare=True``. Django's own cursors bind
+            # client-side and are never prepared whatever this says; so high, nothing else is prepared by count.
+            connection.prepare_threshold = 1 << 30
+        return connection
+
+    def prepared_cursor(self):
+        """A cursor whose statements are bound server-side and prepared on this connection (``PreparedCursor``), for
+        the hot statements written once as SQL (``roaming.core.sql.hot_cursor``); a plain cursor when
+        ``DATABASE_PREPARED_STATEMENTS`` is off (a pooler in transaction mode that cannot keep prepared statements)."""
+        if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+            return self.cursor()
+        # What ``cursor()`` does, with our cursor class: health check, connection, Django's wrapper (error
+        # translation, execute wrappers, the query log of tests and DEBUG).
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(PreparedCursor(self.connection))
+
+
+class PreparedCursor(base.ServerBindingCursor):
+    """psycopg's server-side binding with ``prepare=True``: PostgreSQL parses and plans the statement once per
+    connection, and every later execution only binds and runs it. Django turns psycopg's automatic preparation off
+    (for poolers); for a statement run on every meter reading or partner call, planning cost PostgreSQL more than
+    running it (a session's row by transaction id: 0.33 ms a call simple, 0.15 ms prepared, pgbench). Statements
+    through it list their columns: a prepared ``SELECT *`` fails once a migration adds a column."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
+from roaming.core.sql import columns as select_columns
 from roaming.core.sql import fetch_instance
 from roaming.locations.models import Location
 from roaming.ocpi.datetimes import format_datetime
@@ -86,7 +87,8 @@ def _own_session_sql(columns: str = "", *, many: bool = False) -> str:
     q = connection.ops.quote_name
     session, location = q(ChargingSession._meta.db_table), q(Location._meta.db_table)
     return (
-        f"SELECT s.*, {columns}l.time_zone AS location_time_zone FROM {session} s "  # noqa: S608
+        f"SELECT {select_columns(ChargingSession, 's')}, {columns}l.time_zone AS location_time_zone "  # noqa: S608
+        f"FROM {session} s "
         f"LEFT JOIN {location} l ON l.id = s.own_location_id "
         f"WHERE s.csms_transaction_id {'= ANY(%s)' if many else '= %s'} AND s.source_partner_id IS NULL"
     )

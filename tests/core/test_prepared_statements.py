@@ -1,0 +1,59 @@
+"""Hot statements prepared on the connection (roaming/core/backends/postgresql/base.py ``prepared_cursor``,
+roaming/core/sql.py ``hot_cursor``): planned once per connection, with their columns named so a migration that adds
+one does not break a running server, and nothing prepared when ``DATABASE_PREPARED_STATEMENTS`` is off."""
+
+import pytest
+from django.db import connection
+
+from roaming.core.sql import columns, fetch_instance
+from roaming.partners.models import Partner
+from tests.partners.factories import PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def partner_sql() -> str:
+    return f"SELECT {columns(Partner)} FROM partners_partner WHERE id = %s"  # noqa: S608
+
+
+def prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_hot_statement_is_prepared_once_and_a_plain_one_never():
+    partner = PartnerFactory()
+    for _ in range(3):
+        assert fetch_instance(Partner, partner_sql(), [partner.pk]) == partner
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM partners_partner WHERE id = %s", [partner.pk])
+    statements = prepared()
+    assert statements.count(partner_sql().replace("%s", "$1")) == 1
+    assert not [s for s in statements if s.startswith("SELECT count(*)")]
+
+
+def test_the_queries_are_still_seen_by_django(django_assert_num_queries):
+    partner = PartnerFactory()
+    with django_assert_num_queries(2) as captured:
+        fetch_instance(Partner, partner_sql(), [partner.pk])
+        fetch_instance(Partner, partner_sql(), [partner.pk])
+    assert "partners_partner" in captured.captured_queries[1]["sql"]
+
+
+def test_a_column_added_after_preparing_leaves_the_read_working():
+    """A prepared ``SELECT *`` fails once the table gains a column (cached plan must not change result type): a
+    deploy migrates while the old processes still serve."""
+    partner = PartnerFactory(name="Before")
+    fetch_instance(Partner, partner_sql(), [partner.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE partners_partner ADD COLUMN added_by_a_migration integer")  # rolled back after
+    assert fetch_instance(Partner, partner_sql(), [partner.pk]).name == "Before"
+
+
+def test_nothing_is_prepared_when_the_setting_is_off(settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    partner = PartnerFactory()
+    sql = partner_sql() + " AND TRUE"  # a text no other test prepared on this connection
+    fetch_instance(Partner, sql, [partner.pk])
+    assert [s for s in prepared() if s.endswith("AND TRUE")] == []
