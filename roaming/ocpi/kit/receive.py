@@ -31,7 +31,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from roaming.core.exceptions import InvalidInput
-from roaming.core.sql import columns, fetch_instance
+from roaming.core.sql import columns, fetch_instance, hot_cursor
 from roaming.ocpi.renderers import dumps
 
 Key = tuple[str, str, str]
@@ -80,7 +80,7 @@ def _parties_sql() -> str:
 def partner_parties(partner_id: int, role: str) -> set[tuple[str, str]]:
     """The (country_code, party_id) pairs of ``partner_id``'s roles ``role`` (e.g. "CPO"), upper-cased. Every object a
     partner pushes is checked against them: one statement written once, not a join compiled per object."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:  # every object a partner pushes: planned once per connection
         cursor.execute(_parties_sql(), [partner_id, role])
         return {(cc.upper(), pid.upper()) for cc, pid in cursor.fetchall()}
 
