@@ -14,25 +14,16 @@ from typing import TypeVar
 
 from django.db import connection, models
 
+from roaming.core.sql import insert_sql
+
 M = TypeVar("M", bound=models.Model)
-
-
-def _insert_sql(model: type[models.Model]) -> tuple[str, list]:
-    """``INSERT INTO table (columns) VALUES (%s, ...)`` for every concrete field but the primary key, and the fields."""
-    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
-    q = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    return sql, columns
 
 
 def records_insert(model: type[M], instances: list[M]) -> None:
     """Insert many rows in one ``executemany`` (pipelined by psycopg), keeping every field as set on the instances:
     unlike ``bulk_create``, an ``auto_now_add`` column keeps the time the instance was made (a buffered log line's
     time is the time of the call, not of the write). Instances get no primary key back."""
-    sql, columns = _insert_sql(model)
+    sql, columns = insert_sql(model)
     rows = [[f.get_db_prep_save(getattr(instance, f.attname), connection) for f in columns] for instance in instances]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
@@ -43,7 +34,7 @@ def record_create(model: type[M], **fields) -> M:
     if connection.in_atomic_block or connection.vendor != "postgresql":
         return model.objects.create(**fields)
     instance = model(**fields)
-    sql, columns = _insert_sql(model)
+    sql, columns = insert_sql(model)
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in columns]
     pk = connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:

@@ -4,8 +4,10 @@ one does not break a running server, and nothing prepared when ``DATABASE_PREPAR
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_save
+from django.forms.models import model_to_dict
 
-from roaming.core.sql import columns, fetch_instance
+from roaming.core.sql import columns, fetch_instance, insert_instance, update_instance
 from roaming.partners.models import Partner
 from tests.partners.factories import PartnerFactory
 
@@ -57,3 +59,42 @@ def test_nothing_is_prepared_when_the_setting_is_off(settings):
     sql = partner_sql() + " AND TRUE"  # a text no other test prepared on this connection
     fetch_instance(Partner, sql, [partner.pk])
     assert [s for s in prepared() if s.endswith("AND TRUE")] == []
+
+
+@pytest.fixture
+def saved():
+    """The post_save signals of Partner sent meanwhile: (created, update_fields)."""
+    seen = []
+
+    def receiver(sender, instance, created, update_fields, **kwargs):
+        seen.append((instance.pk, created, update_fields))
+
+    post_save.connect(receiver, sender=Partner, dispatch_uid="test-prepared")
+    yield seen
+    post_save.disconnect(sender=Partner, dispatch_uid="test-prepared")
+
+
+def test_insert_instance_stores_what_the_orm_would_and_signals_it(saved):
+    orm = PartnerFactory.build(name="Same")
+    orm.save()
+    ours = insert_instance(PartnerFactory.build(name="Same", website=orm.website, versions_url=orm.versions_url))
+    assert ours.pk and not ours._state.adding
+    stored = Partner.objects.get(pk=ours.pk)
+    different = {"id", "created_at", "updated_at", "registered_at"}  # the factory stamps each build
+    assert {k: v for k, v in model_to_dict(stored).items() if k not in different} == {
+        k: v for k, v in model_to_dict(orm).items() if k not in different
+    }
+    assert stored.created_at is not None and stored.updated_at >= orm.updated_at  # auto_now_add / auto_now set
+    assert saved == [(orm.pk, True, None), (ours.pk, True, None)]
+
+
+def test_update_instance_writes_only_its_fields_and_signals_them(saved):
+    partner = PartnerFactory(name="Old")
+    Partner.objects.filter(pk=partner.pk).update(website="https://elsewhere.example")
+    partner.name, partner.website = "New", "https://not-saved.example"
+    before = partner.updated_at
+    update_instance(partner, ["name", "updated_at"])
+    stored = Partner.objects.get(pk=partner.pk)
+    assert (stored.name, stored.website) == ("New", "https://elsewhere.example")
+    assert stored.updated_at > before
+    assert saved[-1] == (partner.pk, False, frozenset({"name", "updated_at"}))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
+from roaming.core.sql import insert_instance, update_instance
 from roaming.ocpi.exceptions import flatten_errors
 from roaming.ocpi.kit.receive import (
     Key,
@@ -113,9 +114,10 @@ def session_put_from_partner(
         if current is None:
             try:
                 with transaction.atomic():  # savepoint: a concurrent PUT may create the same session first
-                    session = ChargingSession.objects.create(
+                    new = ChargingSession(
                         country_code=country_code.upper(), party_id=party_id.upper(), session_id=session_id, **fields
                     )
+                    session = insert_instance(new)
                 return ReceiveResult(WriteOutcome.CREATED, session)
             except IntegrityError:
                 current = _lock([key]).get(key)
@@ -151,7 +153,7 @@ def session_patch_from_partner(
             changed["charging_periods"] = session.charging_periods
         # Only what the PATCH changed: a running session gets one every minute, and its wide row (the PUT's
         # payload, the cdr_token...) need not be rewritten each time.
-        session.save(update_fields=[*changed, "updated_at"])
+        update_instance(session, [*changed, "updated_at"])
         return ReceiveResult(WriteOutcome.UPDATED, session)
 
 
