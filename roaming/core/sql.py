@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DatabaseError, connection, models
 from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=models.Model)
@@ -115,8 +115,9 @@ def _update_sql(model: type[models.Model], names: tuple[str, ...]) -> tuple[str,
 def insert_instance(instance: M) -> M:
     """``instance.save()`` of a new instance in one prepared statement (a partner's session PUT creates one per
     call): the same values (``pre_save``: ``auto_now`` and the like) and the same signals as the ORM's save, without
-    compiling the INSERT each time. Off PostgreSQL it is the ORM's save."""
-    if connection.vendor != "postgresql":
+    compiling the INSERT each time. Off PostgreSQL, or for a primary key the database does not generate, it is the
+    ORM's save."""
+    if connection.vendor != "postgresql" or not isinstance(instance._meta.pk, models.AutoField):
         instance.save(force_insert=True)
         return instance
     model, using = type(instance), connection.alias
@@ -143,6 +144,8 @@ def update_instance(instance: models.Model, update_fields: Sequence[str]) -> Non
     values = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
     with hot_cursor() as cursor:
         cursor.execute(sql, [*values, instance.pk])
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")  # as the ORM's save
     post_save.send(
         sender=model, instance=instance, created=False, update_fields=frozenset(names), raw=False, using=using
     )

@@ -3,7 +3,7 @@ roaming/core/sql.py ``hot_cursor``): planned once per connection, with their col
 one does not break a running server, and nothing prepared when ``DATABASE_PREPARED_STATEMENTS`` is off."""
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models.signals import post_save
 from django.forms.models import model_to_dict
 
@@ -98,3 +98,10 @@ def test_update_instance_writes_only_its_fields_and_signals_them(saved):
     assert (stored.name, stored.website) == ("New", "https://elsewhere.example")
     assert stored.updated_at > before
     assert saved[-1] == (partner.pk, False, frozenset({"name", "updated_at"}))
+
+
+def test_update_instance_of_a_row_that_is_gone_fails_as_the_orm_does():
+    partner = PartnerFactory()
+    Partner.objects.filter(pk=partner.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        update_instance(partner, ["name"])
