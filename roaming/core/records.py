@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from django.db import connection, models
 
-from roaming.core.sql import insert_sql
+from roaming.core.sql import insert_returning_pk, insert_sql
 
 M = TypeVar("M", bound=models.Model)
 
@@ -34,12 +34,5 @@ def record_create(model: type[M], **fields) -> M:
     if connection.in_atomic_block or connection.vendor != "postgresql":
         return model.objects.create(**fields)
     instance = model(**fields)
-    sql, columns = insert_sql(model)
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in columns]
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {pk}, set_config('synchronous_commit', 'off', true)", values)
-        instance.pk = cursor.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = connection.alias
+    insert_returning_pk(instance, returning=", set_config('synchronous_commit', 'off', true)")
     return instance

@@ -122,14 +122,22 @@ def insert_instance(instance: M) -> M:
         return instance
     model, using = type(instance), connection.alias
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    insert_returning_pk(instance)
+    post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using)
+    return instance
+
+
+def insert_returning_pk(instance: models.Model, *, returning: str = "") -> None:
+    """INSERT a new ``instance`` (PostgreSQL, a primary key the database generates) in one prepared statement, with
+    the values the ORM's save would write, and give it its primary key; no signals. ``returning``: more of the
+    RETURNING list (``, expression``), evaluated in the statement."""
+    model = type(instance)
     sql, fields = insert_sql(model)
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     with hot_cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(model._meta.pk.column)}", values)
+        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(model._meta.pk.column)}{returning}", values)
         instance.pk = cursor.fetchone()[0]
-    instance._state.adding, instance._state.db = False, using
-    post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using)
-    return instance
+    instance._state.adding, instance._state.db = False, connection.alias
 
 
 def update_instance(instance: models.Model, update_fields: Sequence[str]) -> None:
