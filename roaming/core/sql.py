@@ -112,48 +112,74 @@ def _update_sql(model: type[models.Model], names: tuple[str, ...]) -> tuple[str,
     return f"UPDATE {q(model._meta.db_table)} SET {assignments} WHERE {q(model._meta.pk.column)} = %s", fields  # noqa: S608
 
 
-def insert_instance(instance: M) -> M:
+def insert_instance(instance: M, *, if_absent: bool = False) -> M | None:
     """``instance.save()`` of a new instance in one prepared statement (a partner's session PUT creates one per
     call): the same values (``pre_save``: ``auto_now`` and the like) and the same signals as the ORM's save, without
     compiling the INSERT each time. Off PostgreSQL, or for a primary key the database does not generate, it is the
-    ORM's save."""
+    ORM's save.
+
+    ``if_absent``: insert only if no row holds any of the instance's unique keys (``ON CONFLICT DO NOTHING``, every
+    unique index), and return None (no ``post_save``) when one does, so a caller can try the common case (a new
+    object) in one statement and no transaction, and take its locked path otherwise. Off PostgreSQL nothing is tried
+    and None is returned."""
     if connection.vendor != "postgresql" or not isinstance(instance._meta.pk, models.AutoField):
+        if if_absent:
+            return None
         instance.save(force_insert=True)
         return instance
     model, using = type(instance), connection.alias
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
-    insert_returning_pk(instance)
+    if not insert_returning_pk(instance, if_absent=if_absent):
+        return None
     post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using)
     return instance
 
 
-def insert_returning_pk(instance: models.Model, *, returning: str = "") -> None:
+def insert_returning_pk(instance: models.Model, *, returning: str = "", if_absent: bool = False) -> bool:
     """INSERT a new ``instance`` (PostgreSQL, a primary key the database generates) in one prepared statement, with
     the values the ORM's save would write, and give it its primary key; no signals. ``returning``: more of the
-    RETURNING list (``, expression``), evaluated in the statement."""
+    RETURNING list (``, expression``), evaluated in the statement. ``if_absent``: ``ON CONFLICT DO NOTHING``; False
+    when a row already held one of its unique keys (nothing written, no primary key given)."""
     model = type(instance)
     sql, fields = insert_sql(model)
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    conflict = " ON CONFLICT DO NOTHING" if if_absent else ""
+    pk = connection.ops.quote_name(model._meta.pk.column)
     with hot_cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(model._meta.pk.column)}{returning}", values)
-        instance.pk = cursor.fetchone()[0]
+        cursor.execute(f"{sql}{conflict} RETURNING {pk}{returning}", values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
     instance._state.adding, instance._state.db = False, connection.alias
+    return True
 
 
-def update_instance(instance: models.Model, update_fields: Sequence[str]) -> None:
+def update_instance(instance: models.Model, update_fields: Sequence[str], *, row_version: str | None = None) -> bool:
     """``instance.save(update_fields=...)`` in one prepared statement per set of fields (a partner's session PATCH),
-    with the ORM's values and signals. Off PostgreSQL it is the ORM's save."""
+    with the ORM's values and signals. Off PostgreSQL it is the ORM's save.
+
+    ``row_version`` (PostgreSQL): the row's ``xmin`` as read (``fetch_instance`` of a statement that selects
+    ``xmin::text AS row_version``): the row is written only if no transaction has written it since, in autocommit
+    (one statement), and False is returned (nothing written, no ``post_save``) if one has, for the caller to take its
+    locked path. Without it, a row that is gone raises ``DatabaseError``, as the ORM's save."""
     if connection.vendor != "postgresql":
         instance.save(update_fields=update_fields)
-        return
+        return True
     model, using, names = type(instance), connection.alias, tuple(dict.fromkeys(update_fields))
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=frozenset(names))
     sql, fields = _update_sql(model, names)
     values = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
     with hot_cursor() as cursor:
-        cursor.execute(sql, [*values, instance.pk])
+        if row_version is None:
+            cursor.execute(sql, [*values, instance.pk])
+        else:
+            cursor.execute(f"{sql} AND xmin = %s::xid", [*values, instance.pk, row_version])
         if cursor.rowcount == 0:
+            if row_version is not None:
+                return False
             raise DatabaseError("Save with update_fields did not affect any rows.")  # as the ORM's save
     post_save.send(
         sender=model, instance=instance, created=False, update_fields=frozenset(names), raw=False, using=using
     )
+    return True

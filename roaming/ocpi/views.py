@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from roaming.ocpi import registry
 from roaming.ocpi.authentication import OcpiTokenAuthentication
+from roaming.ocpi.caller import OcpiCaller, end_serving, serve_as
 from roaming.ocpi.envelope import ocpi_response
 from roaming.ocpi.exceptions import NotFound, NotYourParty, ocpi_exception_handler
 from roaming.ocpi.pagination import paginate
@@ -40,10 +41,19 @@ class OcpiView(APIView):
         """OPTIONS: the allowed methods in ``Allow``; never DRF's metadata, which exposes our docstrings."""
         return self.ok(headers={"Allow": ", ".join(self.allowed_methods)})
 
+    def dispatch(self, request, *args, **kwargs):
+        token = serve_as(None)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            end_serving(token)  # a worker thread serves the next request with nobody authenticated
+
     def initial(self, request, *args, **kwargs):
         if hasattr(request._request, "ocpi"):
             request._request.ocpi.module = self.ocpi_module
         super().initial(request, *args, **kwargs)
+        if isinstance(request.user, OcpiCaller):
+            serve_as(request.user)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

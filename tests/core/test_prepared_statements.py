@@ -8,7 +8,7 @@ from django.db.models.signals import post_save
 from django.forms.models import model_to_dict
 
 from roaming.core.sql import columns, fetch_instance, insert_instance, update_instance
-from roaming.partners.models import Partner
+from roaming.partners.models import Partner, PartnerToken
 from tests.partners.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +105,36 @@ def test_update_instance_of_a_row_that_is_gone_fails_as_the_orm_does():
     Partner.objects.filter(pk=partner.pk).delete()
     with pytest.raises(DatabaseError, match="did not affect any rows"):
         update_instance(partner, ["name"])
+
+
+def test_insert_instance_if_absent_writes_nothing_over_a_held_unique_key():
+    partner = PartnerFactory()
+    PartnerToken.objects.create(partner=partner, kind="C", digest="d" * 64)
+    signalled = []
+    post_save.connect(
+        lambda instance, **kw: signalled.append(instance), sender=PartnerToken, weak=False, dispatch_uid="t"
+    )
+    try:
+        assert insert_instance(PartnerToken(partner=partner, kind="A", digest="d" * 64), if_absent=True) is None
+        new = insert_instance(PartnerToken(partner=partner, kind="A", digest="e" * 64), if_absent=True)
+    finally:
+        post_save.disconnect(sender=PartnerToken, dispatch_uid="t")
+    assert new.pk and not new._state.adding
+    assert sorted(PartnerToken.objects.values_list("digest", "kind")) == [("d" * 64, "C"), ("e" * 64, "A")]
+    assert signalled == [new]  # the insert that wrote nothing is not reported as saved
+
+
+@pytest.mark.django_db(transaction=True)  # xmin tells another transaction's write: each statement is its own here
+def test_update_instance_at_a_version_writes_only_if_the_row_is_still_that_version(saved):
+    partner = PartnerFactory(name="Before")
+    sql = f"SELECT {columns(Partner)}, xmin::text AS row_version FROM partners_partner WHERE id = %s"  # noqa: S608
+    read = fetch_instance(Partner, sql, [partner.pk])
+    Partner.objects.filter(pk=partner.pk).update(website="https://meanwhile.example")  # another writer
+    read.name = "Lost"
+    assert update_instance(read, ["name"], row_version=read.row_version) is False
+    assert Partner.objects.values_list("name", "website").get(pk=partner.pk) == ("Before", "https://meanwhile.example")
+    assert saved == [(partner.pk, True, None)]  # the factory's save; the write that did not happen sends nothing
+    again = fetch_instance(Partner, sql, [partner.pk])
+    again.name = "After"
+    assert update_instance(again, ["name"], row_version=again.row_version) is True
+    assert Partner.objects.values_list("name", "website").get(pk=partner.pk) == ("After", "https://meanwhile.example")

@@ -175,13 +175,14 @@ def test_receiver_calls_have_constant_query_counts(client, cpo, django_assert_ma
             ],
             "last_updated": f"2015-06-30T00:0{minute}:00Z",
         }
-        # credentials, the partner's parties, the transaction (a savepoint here), the row lock, one UPDATE of what
-        # the PATCH changed, its release; the traffic log entry (written at once in tests, in its own savepoint)
-        with django_assert_max_num_queries(9) as patched:
+        # credentials (with the partner's parties), the row read with its version, one UPDATE of what the PATCH
+        # changed at that version; the traffic log entry (written at once in tests, in its own savepoint)
+        with django_assert_max_num_queries(6) as patched:
             assert call(client, "patch", token, "BE/BEC/101", patch).status_code == 200
         update = next(q["sql"] for q in patched.captured_queries if q["sql"].startswith("UPDATE"))
         assert '"kwh"' in update and '"charging_periods"' in update and '"cdr_token"' not in update
-        # ... and the token lookup (a session for a token we do not know is flagged)
+        # a held session: credentials, the token lookup (a session for a token we do not know is flagged), the
+        # INSERT that finds it held, the transaction (a savepoint here), the row lock, the UPDATE, its release; the log
         with django_assert_max_num_queries(10):
             assert (
                 call(

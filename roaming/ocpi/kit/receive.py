@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from roaming.core.exceptions import InvalidInput
 from roaming.core.sql import columns, fetch_instance, hot_cursor
+from roaming.ocpi.caller import serving_caller
 from roaming.ocpi.renderers import dumps
 
 Key = tuple[str, str, str]
@@ -79,7 +80,11 @@ def _parties_sql() -> str:
 
 def partner_parties(partner_id: int, role: str) -> set[tuple[str, str]]:
     """The (country_code, party_id) pairs of ``partner_id``'s roles ``role`` (e.g. "CPO"), upper-cased. Every object a
-    partner pushes is checked against them: one statement written once, not a join compiled per object."""
+    partner pushes is checked against them: while serving that partner's OCPI request, the roles its authentication
+    read in this request (``serving_caller``); otherwise (a pull, a task) one statement written once."""
+    caller = serving_caller()
+    if caller is not None and caller.partner_id == partner_id:
+        return caller.parties_as(role)
     with hot_cursor() as cursor:  # every object a partner pushes: planned once per connection
         cursor.execute(_parties_sql(), [partner_id, role])
         return {(cc.upper(), pid.upper()) for cc, pid in cursor.fetchall()}
@@ -128,6 +133,29 @@ def lock_objects(queryset: models.QuerySet, keys: Iterable[Key], *, id_field: st
     for row in rows:
         found.setdefault((row.country_code, row.party_id, row.kit_id_upper), row)
     return found
+
+
+@functools.cache
+def _read_one_sql(model: type[models.Model], id_field: str) -> str:
+    q = connection.ops.quote_name
+    column = q(model._meta.get_field(id_field).column)
+    return (
+        f"SELECT {columns(model)}, xmin::text AS row_version FROM {q(model._meta.db_table)} "  # noqa: S608
+        f"WHERE country_code = %s AND party_id = %s AND UPPER({column}) = %s"
+    )
+
+
+def read_versioned(model: type[models.Model], key: Key, *, id_field: str) -> Any | None:
+    """The stored row of ``key``, unlocked, with ``row_version`` (PostgreSQL's ``xmin``: any write changes it), for a
+    write in one statement and no transaction that applies only if the row is still that version
+    (``roaming.core.sql.update_instance(row_version=...)``); None if there is no such row. PostgreSQL only: callers
+    check ``versioned_writes()`` and otherwise lock (``lock_objects``)."""
+    return fetch_instance(model, _read_one_sql(model, id_field), list(key))
+
+
+def versioned_writes() -> bool:
+    """Whether ``read_versioned`` and the version-checked writes are available (PostgreSQL; not SQLite)."""
+    return connection.vendor == "postgresql"
 
 
 def refuse_own(obj, *, what: str = "object") -> None:

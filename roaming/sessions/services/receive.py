@@ -28,8 +28,10 @@ from roaming.ocpi.kit.receive import (
     is_stale,
     lock_objects,
     object_key,
+    read_versioned,
     refuse_own,
     storable,
+    versioned_writes,
 )
 from roaming.sessions.models import ChargingSession
 from roaming.sessions.ocpi.serializers import validate_session
@@ -102,23 +104,26 @@ def session_put_from_partner(
     *, partner_id: int, country_code: str, party_id: str, session_id: str, data: Mapping, raw=None
 ) -> ReceiveResult:
     """Store a Session a CPO partner PUT (mod_sessions.asciidoc, PUT Method). ``data`` is validated
-    (``validate_session``)."""
+    (``validate_session``).
+
+    A new session (most PUTs: one per charge) is inserted in one statement, no transaction, if no row holds its
+    key (``insert_instance(if_absent=True)``); a session we hold takes the locked path: refused if it is ours,
+    ignored if older than ours, else replaced."""
     check_partner_party(partner_id, country_code, party_id, role=OWNER_ROLE)
     fields = {**_fields(data, partial=False), **_stamp(partner_id, raw)}
+    new = ChargingSession(country_code=country_code.upper(), party_id=party_id.upper(), session_id=session_id, **fields)
+    if insert_instance(new, if_absent=True) is not None:
+        return ReceiveResult(WriteOutcome.CREATED, new)
     key = object_key(country_code, party_id, session_id)
     with transaction.atomic():
         current = _lock([key]).get(key)
         refuse_own(current, what="Session")
         if is_stale(current, data):
             return ReceiveResult(WriteOutcome.STALE, current)
-        if current is None:
+        if current is None:  # off PostgreSQL, or the session was deleted since the insert found it
             try:
                 with transaction.atomic():  # savepoint: a concurrent PUT may create the same session first
-                    new = ChargingSession(
-                        country_code=country_code.upper(), party_id=party_id.upper(), session_id=session_id, **fields
-                    )
-                    session = insert_instance(new)
-                return ReceiveResult(WriteOutcome.CREATED, session)
+                    return ReceiveResult(WriteOutcome.CREATED, insert_instance(new))
             except IntegrityError:
                 current = _lock([key]).get(key)
                 if current is None:
@@ -134,27 +139,48 @@ def session_patch_from_partner(
 ) -> ReceiveResult:
     """Apply a Session PATCH: the fields it carries replace ours, its ``charging_periods`` are appended
     (mod_sessions.asciidoc, PATCH Method). Raises ``ObjectNotFound`` for a session we do not hold (the CPO then
-    PUTs it, as transport_and_format.asciidoc advises)."""
+    PUTs it, as transport_and_format.asciidoc advises).
+
+    A running session gets one every minute or so: on PostgreSQL it is read unlocked and written in one statement
+    that applies only if the row is still the version read (no transaction: two statements in all); a session
+    written meanwhile takes the locked path."""
     check_partner_party(partner_id, country_code, party_id, role=OWNER_ROLE)
     fields = _fields(data, partial=True)
     key = object_key(country_code, party_id, session_id)
+    if versioned_writes():
+        session = read_versioned(ChargingSession, key, id_field="session_id")
+        if session is None:
+            raise ObjectNotFound(f"Unknown session {country_code}/{party_id}/{session_id}")
+        result = _patch(session, data, fields, partner_id, raw, row_version=session.row_version)
+        if result is not None:
+            return result
     with transaction.atomic():
         session = _lock([key]).get(key)
         if session is None:
             raise ObjectNotFound(f"Unknown session {country_code}/{party_id}/{session_id}")
-        refuse_own(session, what="Session")
-        if is_stale(session, data):
-            return ReceiveResult(WriteOutcome.STALE, session)
-        changed = {**fields, **_stamp(partner_id, raw)}
-        for name, value in changed.items():
-            setattr(session, name, value)
-        if data.get("charging_periods"):
-            session.charging_periods = append_periods(session.charging_periods or [], data["charging_periods"])
-            changed["charging_periods"] = session.charging_periods
-        # Only what the PATCH changed: a running session gets one every minute, and its wide row (the PUT's
-        # payload, the cdr_token...) need not be rewritten each time.
-        update_instance(session, [*changed, "updated_at"])
-        return ReceiveResult(WriteOutcome.UPDATED, session)
+        return _patch(session, data, fields, partner_id, raw)
+
+
+def _patch(
+    session: ChargingSession, data: Mapping, fields: dict, partner_id: int, raw, *, row_version: str | None = None
+) -> ReceiveResult | None:
+    """The PATCH on ``session`` (locked, or read at ``row_version``); None when the row was no longer that version
+    and nothing was written. A refusal or a stale copy found on an older version holds for the current one: a
+    session's owner never changes, and ``last_updated`` never goes back."""
+    refuse_own(session, what="Session")
+    if is_stale(session, data):
+        return ReceiveResult(WriteOutcome.STALE, session)
+    changed = {**fields, **_stamp(partner_id, raw)}
+    for name, value in changed.items():
+        setattr(session, name, value)
+    if data.get("charging_periods"):
+        session.charging_periods = append_periods(session.charging_periods or [], data["charging_periods"])
+        changed["charging_periods"] = session.charging_periods
+    # Only what the PATCH changed: a running session gets one every minute, and its wide row (the PUT's payload, the
+    # cdr_token...) need not be rewritten each time.
+    if not update_instance(session, [*changed, "updated_at"], row_version=row_version):
+        return None
+    return ReceiveResult(WriteOutcome.UPDATED, session)
 
 
 def append_periods(held: list[dict], new: list[dict]) -> list[dict]:
