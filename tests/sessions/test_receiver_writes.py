@@ -68,6 +68,7 @@ def test_a_patch_is_one_read_and_one_update_at_the_version_read(client, cpo):
     sqls = module_queries(captured)
     assert len(sqls) == 3, sqls
     assert "xmin::text AS row_version" in sqls[1] and "FOR UPDATE" not in sqls[1]
+    assert '"charging_periods"' in sqls[1] and '"raw"' not in sqls[1]  # what it needs, not the wide row
     assert sqls[2].startswith('UPDATE "charging_sessions_chargingsession"') and "xmin" in sqls[2]
     session = ChargingSession.objects.get()
     assert (session.kwh, session.charging_periods) == (12, [period(1)])

@@ -136,21 +136,31 @@ def lock_objects(queryset: models.QuerySet, keys: Iterable[Key], *, id_field: st
 
 
 @functools.cache
-def _read_one_sql(model: type[models.Model], id_field: str) -> str:
+def _read_one_sql(model: type[models.Model], id_field: str, fields: tuple[str, ...] | None) -> str:
     q = connection.ops.quote_name
     column = q(model._meta.get_field(id_field).column)
+    if fields is None:
+        selected = columns(model)
+    else:
+        names = dict.fromkeys((model._meta.pk.name, "country_code", "party_id", id_field, "source_partner", *fields))
+        selected = ", ".join(q(model._meta.get_field(name).column) for name in names)
     return (
-        f"SELECT {columns(model)}, xmin::text AS row_version FROM {q(model._meta.db_table)} "  # noqa: S608
+        f"SELECT {selected}, xmin::text AS row_version FROM {q(model._meta.db_table)} "  # noqa: S608
         f"WHERE country_code = %s AND party_id = %s AND UPPER({column}) = %s"
     )
 
 
-def read_versioned(model: type[models.Model], key: Key, *, id_field: str) -> Any | None:
+def read_versioned(
+    model: type[models.Model], key: Key, *, id_field: str, fields: tuple[str, ...] | None = None
+) -> Any | None:
     """The stored row of ``key``, unlocked, with ``row_version`` (PostgreSQL's ``xmin``: any write changes it), for a
     write in one statement and no transaction that applies only if the row is still that version
     (``roaming.core.sql.update_instance(row_version=...)``); None if there is no such row. PostgreSQL only: callers
-    check ``versioned_writes()`` and otherwise lock (``lock_objects``)."""
-    return fetch_instance(model, _read_one_sql(model, id_field), list(key))
+    check ``versioned_writes()`` and otherwise lock (``lock_objects``).
+
+    ``fields``: read only these (and the key, ``source_partner``), the others deferred: a PATCH needs a few columns
+    of a wide row (the partner's payload, JSON documents) and decoding the rest would cost more than the write."""
+    return fetch_instance(model, _read_one_sql(model, id_field, fields), list(key))
 
 
 def versioned_writes() -> bool:

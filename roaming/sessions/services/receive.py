@@ -134,6 +134,10 @@ def session_put_from_partner(
         return ReceiveResult(WriteOutcome.UPDATED, current)
 
 
+#: what a PATCH reads of the session it changes: the staleness check, and the periods it appends to
+_PATCH_READS = ("last_updated", "charging_periods")
+
+
 def session_patch_from_partner(
     *, partner_id: int, country_code: str, party_id: str, session_id: str, data: Mapping, raw=None
 ) -> ReceiveResult:
@@ -148,7 +152,7 @@ def session_patch_from_partner(
     fields = _fields(data, partial=True)
     key = object_key(country_code, party_id, session_id)
     if versioned_writes():
-        session = read_versioned(ChargingSession, key, id_field="session_id")
+        session = read_versioned(ChargingSession, key, id_field="session_id", fields=_PATCH_READS)
         if session is None:
             raise ObjectNotFound(f"Unknown session {country_code}/{party_id}/{session_id}")
         result = _patch(session, data, fields, partner_id, raw, row_version=session.row_version)
