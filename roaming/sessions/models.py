@@ -44,13 +44,13 @@ class ChargingSession(PartnerObject):
     charging_periods = models.JSONField(default=list, blank=True, help_text="List of ChargingPeriod")
     total_cost_excl_vat = models.DecimalField("total cost excl. VAT", **MONEY)
     total_cost_incl_vat = models.DecimalField("total cost incl. VAT", **MONEY)
-    status = models.CharField(max_length=11, choices=SessionStatus.choices, db_index=True)
+    status = models.CharField(max_length=11, choices=SessionStatus.choices)
     charging_preferences = models.JSONField(null=True, blank=True, help_text="Last ChargingPreferences set")
 
     # --- the token, as columns for isolation, filters and the admin -------------------------------------------
-    token_uid = models.CharField(max_length=36, db_index=True)
+    token_uid = models.CharField(max_length=36)
     token_type = models.CharField(max_length=11, choices=TokenType.choices)
-    contract_id = models.CharField(max_length=36, db_index=True)
+    contract_id = models.CharField(max_length=36)
     emsp_country_code = models.CharField("eMSP country", max_length=2)
     emsp_party_id = models.CharField("eMSP party", max_length=3)
 
@@ -65,7 +65,7 @@ class ChargingSession(PartnerObject):
         "locations.Connector", null=True, blank=True, on_delete=models.PROTECT, related_name="charging_sessions"
     )
     csms_transaction_id = models.CharField(
-        "CSMS transaction id", max_length=100, null=True, blank=True, unique=True, help_text="Own sessions only"
+        "CSMS transaction id", max_length=100, null=True, blank=True, help_text="Own sessions only"
     )
     emsp_partner = models.ForeignKey(
         settings.OCPI_PARTNER_MODEL,
@@ -97,10 +97,19 @@ class ChargingSession(PartnerObject):
         ordering = ["-start_date_time", "-pk"]
         verbose_name = "charging session"
         # Session.id is a CiString (types.asciidoc); country_code/party_id are stored upper-case.
-        constraints = partner_object_constraints("session_id", name="uniq_session")
+        constraints = [
+            *partner_object_constraints("session_id", name="uniq_session"),
+            models.UniqueConstraint(fields=["csms_transaction_id"], name="uniq_session_csms_transaction"),
+        ]
+        # Declared here, not as db_index/unique on the fields: on PostgreSQL those add a second, varchar_pattern_ops
+        # index to every CharField (for LIKE 'prefix%'), which no query of ours uses and every session write (one a
+        # meter reading, never a HOT update) maintains. The admin's search is a contains, which no index serves.
         indexes = [
             models.Index(fields=["emsp_country_code", "emsp_party_id", "last_updated"]),
             models.Index(fields=["country_code", "party_id", "last_updated"]),
+            models.Index(fields=["status"], name="session_status"),
+            models.Index(fields=["token_uid"], name="session_token_uid"),
+            models.Index(fields=["contract_id"], name="session_contract_id"),
         ]
 
     def __str__(self) -> str:
