@@ -33,9 +33,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from roaming.core.sql import insert_returning_pk
 from roaming.ocpi.client import OcpiClientError, join_url
 from roaming.ocpi.directory import directory
 from roaming.ocpi.locks import exclusive
@@ -123,24 +124,27 @@ def push_enqueue_many(
     if not partner_ids:
         return 0
     now = max(timezone.now(), not_before) if not_before else timezone.now()
-    messages = OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(
-                partner_id=pid,
-                version=version,
-                module=module,
-                object_key=item.object_key,
-                method=item.method.upper(),
-                path=item.path,
-                body=item.body,
-                after_keys=list(item.after_keys),
-                next_attempt_at=now,
-            )
-            for item in items
-            for pid in partner_ids
-        ],
-        batch_size=1000,
-    )
+    messages = [
+        OutboxMessage(
+            partner_id=pid,
+            version=version,
+            module=module,
+            object_key=item.object_key,
+            method=item.method.upper(),
+            path=item.path,
+            body=item.body,
+            after_keys=list(item.after_keys),
+            next_attempt_at=now,
+        )
+        for item in items
+        for pid in partner_ids
+    ]
+    if len(messages) == 1 and connection.vendor == "postgresql":
+        # The usual change (a session's PATCH to its one eMSP, on the first meter reading of each interval): an
+        # INSERT planned once per connection, not a bulk insert compiled for one row.
+        insert_returning_pk(messages[0])
+    else:
+        OutboxMessage.objects.bulk_create(messages, batch_size=1000)
     keys = list(dict.fromkeys((m.partner_id, m.object_key) for m in messages))
     transaction.on_commit(lambda: _schedule(module, keys, at=now))
     return len(messages)

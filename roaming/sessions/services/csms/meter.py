@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from roaming.core.exceptions import InvalidInput, ObjectNotFound
-from roaming.core.sql import fetch_instance, fetch_instances
+from roaming.core.sql import fetch_instance, fetch_instances, update_instance
 from roaming.ocpi.datetimes import format_datetime
 from roaming.sessions.choices import FINAL_STATUSES
 from roaming.sessions.models import ChargingSession
@@ -62,7 +62,7 @@ def _meter_values_locked(transaction_id: str, readings: list[dict], attempt: Cha
             _reprice(session)
         session.last_updated = _now()
         session_push_change(session=session, urgent=False)
-        session.save(update_fields=LIVE_FIELDS)
+        update_instance(session, LIVE_FIELDS)  # the first reading of every interval: planned once per connection
     return CsmsResult(session, Outcome.UPDATED)
 
 
