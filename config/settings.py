@@ -281,6 +281,9 @@ SILENCED_SYSTEM_CHECKS = ["urls.W002"]
 OCPI_PUSH_BACKOFF_BASE = env.float("OCPI_PUSH_BACKOFF_BASE", default=2.0)
 OCPI_PUSH_BACKOFF_MAX = env.float("OCPI_PUSH_BACKOFF_MAX", default=3600.0)
 OCPI_PUSH_MAX_ATTEMPTS = env.int("OCPI_PUSH_MAX_ATTEMPTS", default=15)
+# Messages due later (coalesced session PATCHes) wake a worker once per partner and module per window of this many
+# seconds of due times: delivered up to that much later than due, for a broker message per window, not per message.
+OCPI_PUSH_WAKE_SECONDS = env.float("OCPI_PUSH_WAKE_SECONDS", default=5.0)
 # Pull engine: page size we ask partners for; a run silent for this long is considered crashed and resumed.
 OCPI_PULL_PAGE_LIMIT = env.int("OCPI_PULL_PAGE_LIMIT", default=1000)
 OCPI_PULL_STALE_SECONDS = env.int("OCPI_PULL_STALE_SECONDS", default=600)

@@ -26,7 +26,9 @@ delivers them in order per object, and a periodic task re-queues whatever is due
 """
 
 import logging
+import math
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -203,13 +205,58 @@ def _schedule(module: str, keys: list[tuple[int, str]], at=None) -> None:
 def push_schedule(partner_id: int, module: str, object_key: str, *, at=None) -> None:
     """Ask a worker (best effort, ``roaming.ocpi.queueing``) to deliver one object's pending messages, at ``at`` when
     that is in the future (in-process mode runs tasks at once, so a delayed message waits for the periodic
-    re-queue there)."""
+    re-queue there; with workers, ``_wake_at``)."""
     from roaming.ocpi.tasks import outbox_deliver_task
 
     delay = (at - timezone.now()).total_seconds() if at else 0.0
-    if delay > 0 and outbox_deliver_task.app.conf.task_always_eager:
+    if delay > 0:
+        if not outbox_deliver_task.app.conf.task_always_eager:
+            _wake_at(partner_id, module, at)
         return
-    publish(outbox_deliver_task, (partner_id, module, object_key), countdown=delay if delay > 0 else None)
+    publish(outbox_deliver_task, (partner_id, module, object_key))
+
+
+#: a wake-up runs this long after the end of its window, so a worker whose clock lags a little still finds the
+#: window's messages due
+WAKE_SLACK_SECONDS = 1.0
+
+
+def _wake_at(partner_id: int, module: str, at: datetime) -> None:
+    """Have a worker deliver every message of ``partner_id``'s ``module`` due by the end of the window of
+    ``OCPI_PUSH_WAKE_SECONDS`` that ``at`` falls in (``outbox_deliver_due``). The first message due in a window
+    publishes the wake-up; the others find the window claimed (in the cache, an atomic add) and publish nothing. A
+    message is so delivered up to a window later than due; a wake-up that is lost (the broker or the cache down, a
+    worker gone) leaves its messages to the periodic re-queue, as any lost task."""
+    from roaming.ocpi.tasks import outbox_deliver_due_task
+
+    window = max(1.0, float(getattr(settings, "OCPI_PUSH_WAKE_SECONDS", 5)))
+    end = math.ceil(at.timestamp() / window) * window
+    countdown = max(0.0, end - time.time()) + WAKE_SLACK_SECONDS
+    key = f"ocpi:push:wake:{partner_id}:{module}:{end:.0f}"
+    try:
+        claimed = cache.add(key, 1, timeout=int(countdown) + 60)
+    except Exception:  # the cache is down: wake up for this message, as if the window were ours
+        logger.warning("could not claim the push wake-up %s: publishing it", key, exc_info=True)
+        claimed = True
+    if claimed and not publish(outbox_deliver_due_task, (partner_id, module), countdown=countdown):
+        try:
+            cache.delete(key)  # the next message due in this window publishes it again
+        except Exception:
+            logger.warning("could not release the push wake-up %s", key, exc_info=True)
+
+
+def outbox_due_keys(partner_id: int, module: str, *, limit: int = 5000) -> list[str]:
+    """The objects of ``partner_id``'s ``module`` with a pending message due now."""
+    return list(
+        OutboxMessage.objects.filter(
+            partner_id=partner_id,
+            module=module,
+            status=OutboxMessage.Status.PENDING,
+            next_attempt_at__lte=timezone.now(),
+        )
+        .values_list("object_key", flat=True)
+        .distinct()[:limit]
+    )
 
 
 #: module -> callable(message) run when a PATCH fails for good (a module may re-synchronise the whole object)

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from roaming.ocpi.pull import sync_runs_prune
-from roaming.ocpi.push import outbox_deliver, outbox_prune, outbox_requeue_due
+from roaming.ocpi.push import outbox_deliver, outbox_due_keys, outbox_prune, outbox_requeue_due
 from roaming.ocpi.traffic import traffic_prune
 
 
@@ -34,6 +34,17 @@ def outbox_deliver_task(self, partner_id: int, module: str, object_key: str) -> 
 def outbox_deliver_batch_task(partner_id: int, module: str, object_keys: list[str]) -> str:
     """Deliver pending pushes of many objects to one partner (bulk changes), each object in order. An object
     another worker is delivering gets its own task shortly after, as ``outbox_deliver_task`` would retry."""
+    return _deliver_objects(partner_id, module, object_keys)
+
+
+@shared_task(name="ocpi.outbox_deliver_due", ignore_result=True)
+def outbox_deliver_due_task(partner_id: int, module: str) -> str:
+    """Deliver every object of one partner's module with a message due now: the wake-up of messages that were due
+    later (``roaming.ocpi.push._wake_at``)."""
+    return _deliver_objects(partner_id, module, outbox_due_keys(partner_id, module))
+
+
+def _deliver_objects(partner_id: int, module: str, object_keys: list[str]) -> str:
     locked = 0
     for object_key in object_keys:
         if outbox_deliver(partner_id, module, object_key) == "locked":

@@ -1,5 +1,7 @@
 """The push engine (roaming.ocpi.push) against a real HTTP partner stub."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -333,3 +335,78 @@ def test_a_bulk_change_schedules_deliveries_in_batches(
     assert published == ["ocpi.outbox_deliver_batch"]  # 120 objects, batches of 500
     assert OutboxMessage.objects.filter(status="delivered").count() == 120
     assert len(stub_server.requests) == 120
+
+
+@pytest.fixture
+def workers_run(monkeypatch):
+    """Outside eager mode, with the broker stubbed: the tasks published, as (task name, args, countdown)."""
+    from roaming.ocpi import push
+
+    published = []
+    monkeypatch.setattr(
+        push, "publish", lambda task, args=(), countdown=None: published.append((task.name, args, countdown)) or True
+    )
+    from roaming.ocpi.tasks import outbox_deliver_task
+
+    conf = outbox_deliver_task.app.conf
+    conf.task_always_eager = False
+    yield published
+    conf.task_always_eager = True
+
+
+def test_messages_due_later_wake_a_worker_once_per_partner_module_and_window(receiver, settings, workers_run):
+    """Coalesced PATCHes of a thousand live sessions must not cost a broker message each: one wake-up per partner,
+    module and window of due times, at the window's end."""
+    from roaming.ocpi.push import push_schedule
+
+    settings.OCPI_PUSH_WAKE_SECONDS = 5
+    now = timezone.now()
+    window_end = (int(now.timestamp() // 5) + 4) * 5  # a window 15-20 s ahead
+    in_window = [dt.datetime.fromtimestamp(window_end - d, tz=dt.UTC) for d in (0.5, 2, 4.5)]
+    for n, at in enumerate(in_window):
+        push_schedule(receiver.pk, "sessions", f"NL/CPO/S{n}", at=at)
+    push_schedule(receiver.pk, "sessions", "NL/CPO/LATER", at=in_window[0] + dt.timedelta(seconds=5))
+    push_schedule(receiver.pk, "cdrs", "NL/CPO/C1", at=in_window[0])
+    push_schedule(receiver.pk, "sessions", "NL/CPO/NOW")
+
+    names = [(name, args) for name, args, _ in workers_run]
+    assert names == [
+        ("ocpi.outbox_deliver_due", (receiver.pk, "sessions")),
+        ("ocpi.outbox_deliver_due", (receiver.pk, "sessions")),  # the next window
+        ("ocpi.outbox_deliver_due", (receiver.pk, "cdrs")),
+        ("ocpi.outbox_deliver", (receiver.pk, "sessions", "NL/CPO/NOW")),
+    ]
+    countdown = workers_run[0][2]
+    assert window_end - now.timestamp() < countdown <= window_end - now.timestamp() + 1.5  # the window's end, + slack
+    assert workers_run[1][2] - countdown == pytest.approx(5, abs=0.5)
+
+
+def test_a_wake_up_the_broker_refused_is_published_by_the_next_message_of_its_window(receiver, monkeypatch):
+    from roaming.ocpi import push
+
+    attempts = []
+    monkeypatch.setattr(push, "publish", lambda task, args=(), countdown=None: attempts.append(args) and False)
+    from roaming.ocpi.tasks import outbox_deliver_task
+
+    outbox_deliver_task.app.conf.task_always_eager = False
+    try:
+        at = timezone.now() + dt.timedelta(seconds=30)
+        push.push_schedule(receiver.pk, "sessions", "NL/CPO/S1", at=at)
+        push.push_schedule(receiver.pk, "sessions", "NL/CPO/S2", at=at)
+    finally:
+        outbox_deliver_task.app.conf.task_always_eager = True
+    assert len(attempts) == 2  # the failed claim was released
+
+
+def test_the_wake_up_delivers_every_due_object_of_the_partner_and_module_only(stub_server, receiver):
+    from roaming.ocpi.tasks import outbox_deliver_due_task
+
+    for key in ("L1", "L2", "L3"):
+        stub_server.route("PUT", f"/ocpi/2.2.1/emsp/locations/NL/EXA/{key}", (200, envelope()))
+        enqueue(key=f"NL/EXA/{key}", path=f"NL/EXA/{key}")
+    OutboxMessage.objects.filter(object_key="NL/EXA/L3").update(next_attempt_at=timezone.now() + dt.timedelta(days=1))
+
+    assert outbox_deliver_due_task(receiver.pk, "locations") == "2 objects, 0 handed back"
+    delivered = OutboxMessage.objects.filter(status="delivered").values_list("object_key", flat=True)
+    assert sorted(delivered) == ["NL/EXA/L1", "NL/EXA/L2"]
+    assert OutboxMessage.objects.get(object_key="NL/EXA/L3").status == "pending"
