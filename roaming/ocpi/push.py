@@ -254,6 +254,7 @@ def outbox_due_keys(partner_id: int, module: str, *, limit: int = 5000) -> list[
             status=OutboxMessage.Status.PENDING,
             next_attempt_at__lte=timezone.now(),
         )
+        .order_by()  # as in outbox_requeue_due: one row per object
         .values_list("object_key", flat=True)
         .distinct()[:limit]
     )
@@ -450,6 +451,7 @@ def outbox_requeue_due(*, limit: int = 5000) -> int:
 
     due = (
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by()  # the model's ordering (-id) would put id into the DISTINCT: one row per message, not per object
         .values_list("partner_id", "module", "object_key")
         .distinct()[:limit]
     )

@@ -410,3 +410,18 @@ def test_the_wake_up_delivers_every_due_object_of_the_partner_and_module_only(st
     delivered = OutboxMessage.objects.filter(status="delivered").values_list("object_key", flat=True)
     assert sorted(delivered) == ["NL/EXA/L1", "NL/EXA/L2"]
     assert OutboxMessage.objects.get(object_key="NL/EXA/L3").status == "pending"
+
+
+def test_due_objects_are_listed_once_however_many_messages_they_have(receiver, monkeypatch):
+    """The model's ordering (-id) must not slip into the DISTINCT: one wake-up or re-queue per object, not per
+    message."""
+    from roaming.ocpi import push
+
+    for body in ({"id": "LOC1"}, {"id": "LOC1", "name": "again"}):
+        enqueue(body=body)
+    enqueue(key="NL/EXA/LOC2", path="NL/EXA/LOC2")
+    assert sorted(push.outbox_due_keys(receiver.pk, "locations")) == ["NL/EXA/LOC1", "NL/EXA/LOC2"]
+    published = []
+    monkeypatch.setattr(push, "publish", lambda task, args=(), countdown=None: published.append(args) or True)
+    assert push.outbox_requeue_due() == 2
+    assert sorted(published) == [(receiver.pk, "locations", "NL/EXA/LOC1"), (receiver.pk, "locations", "NL/EXA/LOC2")]
