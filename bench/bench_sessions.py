@@ -40,6 +40,9 @@ Lua scripts in ``sessions_wrk.py``, built with ``loadgen.lua_per_request``) for 
 generator in this process (``--updates`` rounds for every session, ``--puts`` PUTs, ``--patches`` PATCHes,
 ``--python-clients`` connections), which takes about a
 core of its own: its figures are a lower bound.
+
+Between the halves both workers are stopped and PostgreSQL is checkpointed, so the eMSP lines pay neither for the
+CPO's deliveries nor for writing out the pages the CPO lines dirtied.
 """
 
 import argparse
