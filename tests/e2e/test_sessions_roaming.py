@@ -127,13 +127,15 @@ def test_a_roaming_charge_is_live_at_the_emsp_and_ends_identical_after_an_outage
     emsp.wait_for(
         f"SELECT {SESSION_COLUMNS} {where}", (session_id,), expect=lambda rows: normalized(rows) == cpo_rows, timeout=60
     )
-    # Every push was delivered, in the order it was written, none lost or refused.
-    pushes = cpo.query(
+    # Every push was delivered, in the order it was written, none lost or refused. The CPO records the last
+    # delivery when the eMSP's answer reaches it, a moment after the eMSP committed it: wait for that too.
+    pushes = cpo.wait_for(
         "SELECT method, status FROM ocpi_outboxmessage WHERE module = 'sessions' AND object_key LIKE %s ORDER BY id",
         (f"%/{session_id}",),
+        expect=lambda rows: {status for _, status in rows} == {"delivered"},
+        timeout=30,
     )
     assert pushes[0] == ("PUT", "delivered")
-    assert {status for _, status in pushes} == {"delivered"}
     delivered = cpo.query(
         "SELECT delivered_at FROM ocpi_outboxmessage WHERE module = 'sessions' AND object_key LIKE %s ORDER BY id",
         (f"%/{session_id}",),
