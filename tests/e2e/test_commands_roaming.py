@@ -172,14 +172,18 @@ def test_a_command_whose_result_never_comes_ends_timeout_on_both_sides(commands_
     done = outcome(emsp, key, started["id"], wait=25)
     assert done["result"] == "TIMEOUT"
     assert done["status"] in ("DONE", "TIMED_OUT")  # the CPO's TIMEOUT, or ours if it came first
-    rows = cpo.wait_for(
+    # When the eMSP's own timeout came first, the CPO's may still be on its way: wait for it, and for the CPO to
+    # record the delivery of its result (a moment after the eMSP committed it).
+    cpo.wait_for(
         "SELECT status, result FROM commands_command WHERE type = 'START_SESSION' AND evse_uid = %s",
         (evse_uid(cpo, "CP-003"),),
+        expect=lambda rows: rows == [("TIMED_OUT", "TIMEOUT")],
     )
-    assert rows == [("TIMED_OUT", "TIMEOUT")]
-    assert cpo.query(
-        "SELECT status FROM ocpi_outboxmessage WHERE module = 'commands' AND body->>'result' = 'TIMEOUT'"
-    ) == [("delivered",)]
+    cpo.wait_for(
+        "SELECT status FROM ocpi_outboxmessage WHERE module = 'commands' AND body->>'result' = 'TIMEOUT'",
+        expect=lambda rows: rows == [("delivered",)],
+        timeout=30,
+    )
     assert cpo.query(
         "SELECT count(*) FROM charging_sessions_chargingsession WHERE evse_uid = %s", (evse_uid(cpo, "CP-003"),)
     ) == [(0,)]
