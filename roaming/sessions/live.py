@@ -12,9 +12,12 @@ and no ``total_cost`` (absent means unknown, not free: mod_sessions.asciidoc, Se
 """
 
 import datetime as dt
+import functools
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
+
+import orjson
 
 from roaming.ocpi.datetimes import parse_datetime
 from roaming.tariffs import pricing
@@ -61,6 +64,24 @@ def _reading_time(value: str) -> dt.datetime:
     return at if at.tzinfo is dt.UTC else parse_datetime(value)
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed_tariff(canonical: bytes) -> pricing.Tariff:
+    # Keyed on the tariff's whole content, so an edited tariff is a new entry, never a stale one. The engine keeps
+    # what it compiles from a tariff on the (frozen) instance, so a hit skips parsing and compiling both.
+    return pricing.Tariff.from_ocpi(orjson.loads(canonical))
+
+
+def _tariff_model(tariff: dict) -> pricing.Tariff:
+    """The engine's model of the session's tariff snapshot: parsed and compiled once per process for all the
+    sessions and readings priced by it (every meter reading re-prices its session, and a connector's sessions share
+    one tariff), instead of once per reading."""
+    try:
+        canonical = orjson.dumps(tariff, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # not plain JSON (a caller's Decimal): priced as it is
+        return pricing.Tariff.from_ocpi(tariff)
+    return _parsed_tariff(canonical)
+
+
 def price_live(
     *,
     start: dt.datetime,
@@ -89,7 +110,7 @@ def price_live(
         )
     session_end = max(end or points[-1][0], points[-1][0])
     timeline = pricing.Timeline(start, session_end, tuple(intervals), time_zone)
-    model = pricing.Tariff.from_ocpi(tariff) if tariff else pricing.Tariff(currency=currency, elements=())
+    model = _tariff_model(tariff) if tariff else pricing.Tariff(currency=currency, elements=())
     result = pricing.price_session(model, timeline)
     kwh = Decimal(points[-1][1] - meter_start_wh) / WH_PER_KWH
     # No reading yet: nothing measured, no period (a zero-length one would only be noise for the eMSP).

@@ -1,11 +1,12 @@
 """Live pricing of a running session (roaming/sessions/live.py) from its stored meter readings."""
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from roaming.sessions.live import price_live
+from roaming.sessions.live import _parsed_tariff, price_live
 
 START = dt.datetime(2024, 5, 6, 7, 30, tzinfo=dt.UTC)
 TARIFF = {
@@ -45,3 +46,24 @@ def test_readings_stored_in_another_form_price_as_ours(times):
     assert ours.charging_periods[0]["start_date_time"] == "2024-05-06T07:30:00Z"
     assert priced(times) == ours
     assert (ours.kwh, ours.total_cost.excl_vat) == (Decimal("1.4"), Decimal("0.35"))
+
+
+def test_a_tariff_is_parsed_once_for_all_readings_and_an_edited_one_is_priced_as_edited():
+    """Every reading re-prices its session: the tariff snapshot's parsed, compiled model is kept per content, so the
+    next reading (a new dict from the database, same content) reuses it, and a tariff with a new price does not."""
+    _parsed_tariff.cache_clear()
+    readings = [["2024-05-06T07:40:00Z", 3000, None, None]]
+    kwargs = {"start": START, "meter_start_wh": 1000, "end": None, "currency": "EUR", "time_zone": "UTC"}
+    first = price_live(readings=readings, tariff=TARIFF, **kwargs)
+    again = price_live(readings=readings, tariff=copy.deepcopy(TARIFF), **kwargs)
+    assert (_parsed_tariff.cache_info().hits, _parsed_tariff.cache_info().misses) == (1, 1)
+    assert again == first
+    assert first.total_cost.excl_vat == Decimal("0.50")  # 2 kWh x 0.25
+    edited = copy.deepcopy(TARIFF)
+    edited["elements"][0]["price_components"][0]["price"] = 0.40
+    assert price_live(readings=readings, tariff=edited, **kwargs).total_cost.excl_vat == Decimal("0.80")
+    assert _parsed_tariff.cache_info().misses == 2
+    # A tariff that is not plain JSON is priced as it is, not refused.
+    as_decimal = copy.deepcopy(edited)
+    as_decimal["elements"][0]["price_components"][0]["price"] = Decimal("0.40")
+    assert price_live(readings=readings, tariff=as_decimal, **kwargs).total_cost.excl_vat == Decimal("0.80")
