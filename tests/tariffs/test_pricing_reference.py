@@ -76,6 +76,11 @@ def reference_lookup(tariff, atom, zone, expired):
     return found
 
 
+def _agg(fn, values):
+    known = [v for v in values if v is not None]
+    return fn(known) if known else None
+
+
 def reference_merge(atoms, tariff_id):
     periods, group = [], []
 
@@ -91,10 +96,10 @@ def reference_merge(atoms, tariff_id):
                 kind=first.kind,
                 energy_kwh=sum((a.energy for a in group), ZERO),
                 seconds=seconds_between(first.start, last.end),
-                min_power_kw=segments._agg(min, [a.min_power for a in group]),
-                max_power_kw=segments._agg(max, [a.max_power for a in group]),
-                min_current_a=segments._agg(min, [a.min_current for a in group]),
-                max_current_a=segments._agg(max, [a.max_current for a in group]),
+                min_power_kw=_agg(min, [a.min_power for a in group]),
+                max_power_kw=_agg(max, [a.max_power for a in group]),
+                min_current_a=_agg(min, [a.min_current for a in group]),
+                max_current_a=_agg(max, [a.max_current for a in group]),
                 components=first.components,
                 tariff_id=tariff_id,
             )

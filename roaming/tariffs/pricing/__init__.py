@@ -28,6 +28,7 @@ from .engine import (
     price_session,
 )
 from .money import Price, format_money, minor_units, round_money
+from .running import RunningPrice
 from .tariff import (
     Dimension,
     PriceComponent,
@@ -54,6 +55,7 @@ __all__ = [
     "Reservation",
     "ReservationType",
     "Restrictions",
+    "RunningPrice",
     "Tariff",
     "TariffElement",
     "TariffParseError",

@@ -74,19 +74,21 @@ The tariff's own validity window (``start_date_time``/``end_date_time``) is not 
 selection is the caller's job) but produces a warning.
 
 Where the rules live: rule 1 in :mod:`.segments`, rules 2-3 in :mod:`.matching` (with the per-tariff compiled
-facts), the result types in :mod:`.result`; this module applies rules 4-9. Speed (issue 13) comes from doing each
+facts and the warnings), the result types in :mod:`.result`, the rule 8 clamp in :mod:`.money`; this module applies
+rules 4-9 (``price_periods``, which :mod:`.running` also calls for a session priced as its readings arrive). Speed (issue 13) comes from doing each
 piece of work once — per tariff, per period — never from a shortcut in the arithmetic: every Decimal operation that
 feeds a result is the same operation, in the same order, as in the plain reading of the rules above.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_CEILING, Decimal
 
 from roaming.core.time import get_zone
 
-from .matching import CompiledTariff, compile_tariff, lookup
-from .money import ZERO, Price
+from .matching import compile_tariff, lookup, pricing_warnings
+from .money import ZERO, Price, clamp
 from .result import (
     CATEGORY_VALUES,
     EXPIRY_FLAT,
@@ -96,13 +98,12 @@ from .result import (
     PeriodKind,
     PricedPeriod,
     PricingResult,
-    _stamp,
     build_frozen,
     ocpi_volume,
 )
 from .segments import merge, reservation_atoms, session_atoms
 from .tariff import Dimension, PriceComponent, Tariff
-from .timeline import HOUR, Timeline
+from .timeline import HOUR, Reservation, Timeline, seconds_between
 
 __all__ = [
     "EXPIRY_FLAT",
@@ -113,6 +114,7 @@ __all__ = [
     "PricedPeriod",
     "PricingResult",
     "ocpi_volume",
+    "price_periods",
     "price_session",
 ]
 
@@ -175,8 +177,33 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
     atoms = reservation_atoms(compiled, timeline, zone) + session_atoms(compiled, timeline, zone)
     for atom in atoms:
         atom.components = lookup(compiled, atom, zone, expired)
-    periods = merge(atoms, tariff.id)
-    warnings = _warnings(tariff, compiled, timeline, periods)
+    return price_periods(
+        tariff,
+        merge(atoms, tariff.id),
+        start=timeline.start,
+        end=timeline.end,
+        time_zone=timeline.time_zone,
+        reservation=reservation,
+        vat_absent_means_unknown=vat_absent_means_unknown,
+    )
+
+
+def price_periods(
+    tariff: Tariff,
+    periods: list[PricedPeriod],
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    time_zone: str,
+    reservation: Reservation | None = None,
+    vat_absent_means_unknown: bool = False,
+) -> PricingResult:
+    """Rules 4-9 on the session's charging periods (segmented, looked up and merged: rules 1-3): what
+    ``price_session`` does once it has them, and what a running session does with the periods it keeps
+    (``roaming.tariffs.pricing.running``). ``periods`` are this call's: their ``billed`` and ``costs`` are filled."""
+    compiled = compile_tariff(tariff)
+    expired = bool(reservation and reservation.expired)
+    warnings = pricing_warnings(tariff, compiled, reservation.start if reservation is not None else start, periods)
 
     # Step 1: billable volumes per period in the step unit (Wh for energy, seconds for time), None where the period
     # has no component of that dimension; per dimension their total (summed in period order from ZERO, as sum()
@@ -318,17 +345,17 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
     if tariff.min_price is None and tariff.max_price is None:
         total_cost, reason, adjustment = uncapped, None, None
     else:
-        total_cost, reason = _clamp(uncapped, tariff.min_price, tariff.max_price)
+        total_cost, reason = clamp(uncapped, tariff.min_price, tariff.max_price)
         adjustment = None if reason is None else total_cost - uncapped
     totals["total_cost"] = total_cost
 
-    session_seconds = timeline.seconds if not expired else ZERO
+    session_seconds = seconds_between(start, end) if not expired else ZERO
     return build_frozen(
         PricingResult,
         {
             "currency": tariff.currency,
             "tariff_id": tariff.id,
-            "time_zone": timeline.time_zone,
+            "time_zone": time_zone,
             "periods": tuple(periods),
             "exact": totals,
             "uncapped_total": uncapped,
@@ -344,51 +371,8 @@ def price_session(tariff: Tariff, timeline: Timeline, *, vat_absent_means_unknow
             "billed_time": billed_time,
             "billed_parking_time": billed_parking,
             "billed_reservation_time": billed_reservation,
-            "start": reservation.start if reservation is not None else timeline.start,
-            "end": timeline.end,
+            "start": reservation.start if reservation is not None else start,
+            "end": end,
             "warnings": tuple(warnings),
         },
     )
-
-
-def _clamp(total: Price, min_price: Price | None, max_price: Price | None) -> tuple[Price, str | None]:
-    """Apply min_price/max_price to excl and incl VAT independently (rule 8)."""
-    excl, incl = total.excl_vat, total.incl_vat
-    reasons: list[str] = []
-    for bound, name, wants in ((min_price, "min_price", max), (max_price, "max_price", min)):
-        if bound is None:
-            continue
-        new_excl = wants(excl, bound.excl_vat)
-        if incl is not None:
-            if bound.incl_vat is not None:
-                new_incl = wants(incl, bound.incl_vat)
-            elif new_excl != excl:
-                new_incl = incl * new_excl / excl if excl else None
-            else:
-                new_incl = incl
-        else:
-            new_incl = None
-        if new_excl != excl or new_incl != incl:
-            reasons.append(name)
-        excl, incl = new_excl, new_incl
-    return Price(excl, incl), ("+".join(reasons) or None)
-
-
-def _warnings(tariff: Tariff, compiled: CompiledTariff, timeline: Timeline, periods: list[PricedPeriod]) -> list[str]:
-    warnings: list[str] = []
-    uses_current, uses_power = compiled.uses_current, compiled.uses_power
-    for p in periods if uses_current or uses_power else ():
-        if p.kind is not _CHARGING:
-            continue
-        if uses_current and (p.min_current_a is None or p.max_current_a is None):
-            warnings.append(
-                f"current unknown from {_stamp(p.start)}: min/max_current restrictions treated as not matching"
-            )
-        if uses_power and (p.min_power_kw is None or p.max_power_kw is None):
-            warnings.append(f"power unknown from {_stamp(p.start)}: min/max_power restrictions treated as not matching")
-    moment = timeline.reservation.start if timeline.reservation is not None else timeline.start
-    if tariff.start_date_time is not None and moment < tariff.start_date_time:
-        warnings.append(f"session starts before the tariff is valid ({_stamp(tariff.start_date_time)})")
-    if tariff.end_date_time is not None and moment >= tariff.end_date_time:
-        warnings.append(f"session starts after the tariff ended ({_stamp(tariff.end_date_time)})")
-    return warnings

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from .result import EXPIRY_FLAT, AppliedComponent, PeriodKind
+from .result import EXPIRY_FLAT, AppliedComponent, PeriodKind, PricedPeriod, _stamp
 from .tariff import Dimension, Restrictions, Tariff
 
 if TYPE_CHECKING:
@@ -184,3 +184,26 @@ def _lookup_matching(
         if applied is not None:
             found[dim] = applied
     return found
+
+
+def pricing_warnings(
+    tariff: Tariff, compiled: CompiledTariff, moment: dt.datetime, periods: list[PricedPeriod]
+) -> list[str]:
+    """What the result should say it could not judge: restrictions on power or current a charging period does not
+    know, and a session (or its reservation) starting at ``moment`` outside the tariff's validity."""
+    warnings: list[str] = []
+    uses_current, uses_power = compiled.uses_current, compiled.uses_power
+    for p in periods if uses_current or uses_power else ():
+        if p.kind is not PeriodKind.CHARGING:
+            continue
+        if uses_current and (p.min_current_a is None or p.max_current_a is None):
+            warnings.append(
+                f"current unknown from {_stamp(p.start)}: min/max_current restrictions treated as not matching"
+            )
+        if uses_power and (p.min_power_kw is None or p.max_power_kw is None):
+            warnings.append(f"power unknown from {_stamp(p.start)}: min/max_power restrictions treated as not matching")
+    if tariff.start_date_time is not None and moment < tariff.start_date_time:
+        warnings.append(f"session starts before the tariff is valid ({_stamp(tariff.start_date_time)})")
+    if tariff.end_date_time is not None and moment >= tariff.end_date_time:
+        warnings.append(f"session starts after the tariff ended ({_stamp(tariff.end_date_time)})")
+    return warnings

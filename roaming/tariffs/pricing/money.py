@@ -133,3 +133,27 @@ class Price:
             "excl_vat": str(self.excl_vat),
             "incl_vat": None if self.incl_vat is None else str(self.incl_vat),
         }
+
+
+def clamp(total: Price, min_price: Price | None, max_price: Price | None) -> tuple[Price, str | None]:
+    """``total`` within ``min_price``/``max_price``, excl and incl VAT independently (rule 8 of
+    :mod:`roaming.tariffs.pricing.engine`); the bounds that moved it, joined with "+", or None."""
+    excl, incl = total.excl_vat, total.incl_vat
+    reasons: list[str] = []
+    for bound, name, wants in ((min_price, "min_price", max), (max_price, "max_price", min)):
+        if bound is None:
+            continue
+        new_excl = wants(excl, bound.excl_vat)
+        if incl is not None:
+            if bound.incl_vat is not None:
+                new_incl = wants(incl, bound.incl_vat)
+            elif new_excl != excl:
+                new_incl = incl * new_excl / excl if excl else None
+            else:
+                new_incl = incl
+        else:
+            new_incl = None
+        if new_excl != excl or new_incl != incl:
+            reasons.append(name)
+        excl, incl = new_excl, new_incl
+    return Price(excl, incl), ("+".join(reasons) or None)

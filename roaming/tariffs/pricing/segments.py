@@ -18,7 +18,7 @@ from roaming.core.time import cuts_between, local_boundaries
 from .matching import CompiledTariff
 from .money import ZERO
 from .result import AppliedComponent, PeriodKind, PricedPeriod, build_frozen
-from .timeline import Timeline, seconds_between
+from .timeline import Interval, Timeline, seconds_between
 
 _ENERGY_QUANTUM = Decimal("1e-9")  # kWh (1 µWh): interpolated cumulative energy is kept on this grid
 _CHARGING = PeriodKind.CHARGING
@@ -70,53 +70,81 @@ def session_atoms(compiled: CompiledTariff, timeline: Timeline, zone: dt.tzinfo)
     """The session's atoms in time order (an empty session still gets one, so a start fee can apply)."""
     origin = timeline.start
     cuts = _time_cuts(compiled, zone, origin, origin, timeline.end)
-    thresholds = compiled.kwh_thresholds
-    durations = compiled.uses_duration
     atoms: list[Atom] = []
-    append = atoms.append
     cumulative = ZERO
     for iv in timeline.intervals:
-        kind = _CHARGING if iv.charging else _PARKING
-        iv_start, iv_end, iv_energy = iv.start, iv.end, iv.energy_kwh
-        min_p, max_p, min_c, max_c = iv.min_power_kw, iv.max_power_kw, iv.min_current_a, iv.max_current_a
-        if iv_start == iv_end:
-            if iv_energy:
-                elapsed = seconds_between(origin, iv_start) if durations else None
-                append(Atom(iv_start, iv_end, kind, iv_energy, cumulative, elapsed, min_p, max_p, min_c, max_c))
-                cumulative += iv_energy
-            continue
-        inner = cuts_between(cuts, iv_start, iv_end) if cuts else ()
-        total_seconds = iv.seconds if inner else None
-        done = ZERO  # energy of this interval assigned so far
-        a = iv_start
-        for b in (*inner, iv_end):
-            if b == iv_end:
-                upto = iv_energy
-            else:
-                fraction = seconds_between(iv_start, b) / total_seconds
-                upto = (iv_energy * fraction).quantize(_ENERGY_QUANTUM)
-            energy = upto - done
-            done = upto
-            # Cut again where the session's cumulative energy crosses a min_kwh/max_kwh threshold.
-            piece_start = a
-            if energy > 0 and thresholds:
-                for k in thresholds:
-                    if cumulative < k < cumulative + energy:
-                        part = k - cumulative
-                        cut = _interpolate(piece_start, b, part / energy)
-                        elapsed = seconds_between(origin, piece_start) if durations else None
-                        append(Atom(piece_start, cut, kind, part, cumulative, elapsed, min_p, max_p, min_c, max_c))
-                        cumulative = k
-                        energy -= part
-                        piece_start = cut
-            elapsed = seconds_between(origin, piece_start) if durations else None
-            append(Atom(piece_start, b, kind, energy, cumulative, elapsed, min_p, max_p, min_c, max_c))
-            cumulative += energy
-            a = b
+        cumulative = interval_atoms(compiled, iv, origin, cuts, cumulative, atoms.append)
     if not atoms and (timeline.reservation is None or not timeline.reservation.expired):
-        # A zero-length session still gets a period so a start fee (FLAT) can apply.
-        atoms.append(Atom(timeline.start, timeline.end, _PARKING, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO))
+        atoms.append(empty_session_atom(timeline.start, timeline.end))
     return atoms
+
+
+def empty_session_atom(start: dt.datetime, end: dt.datetime) -> Atom:
+    """The one atom of a session without any: a zero-length session still gets a period so a start fee (FLAT) can
+    apply."""
+    return Atom(start, end, _PARKING, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
+
+
+def interval_cuts(
+    compiled: CompiledTariff, zone: dt.tzinfo, origin: dt.datetime, start: dt.datetime, end: dt.datetime
+) -> list[dt.datetime]:
+    """The time cuts strictly inside ``(start, end)`` of a session that started at ``origin``: the same instants
+    there as the whole session's cuts (each is a wall-clock time, a DST transition or ``origin`` plus a duration,
+    none depends on the range asked for)."""
+    return _time_cuts(compiled, zone, origin, start, end)
+
+
+def interval_atoms(
+    compiled: CompiledTariff,
+    iv: Interval,
+    origin: dt.datetime,
+    cuts: list[dt.datetime],
+    cumulative: Decimal,
+    append,
+) -> Decimal:
+    """Append the atoms of the resolved interval ``iv`` (``cumulative``: the session's energy before it; ``cuts``:
+    sorted time cuts covering it); return the session's energy after it. An interval's atoms depend on nothing
+    else, so a running session segments each interval once (``roaming.tariffs.pricing.running``)."""
+    thresholds = compiled.kwh_thresholds
+    durations = compiled.uses_duration
+    kind = _CHARGING if iv.charging else _PARKING
+    iv_start, iv_end, iv_energy = iv.start, iv.end, iv.energy_kwh
+    min_p, max_p, min_c, max_c = iv.min_power_kw, iv.max_power_kw, iv.min_current_a, iv.max_current_a
+    if iv_start == iv_end:
+        if iv_energy:
+            elapsed = seconds_between(origin, iv_start) if durations else None
+            append(Atom(iv_start, iv_end, kind, iv_energy, cumulative, elapsed, min_p, max_p, min_c, max_c))
+            cumulative += iv_energy
+        return cumulative
+    inner = cuts_between(cuts, iv_start, iv_end) if cuts else ()
+    total_seconds = iv.seconds if inner else None
+    done = ZERO  # energy of this interval assigned so far
+    a = iv_start
+    for b in (*inner, iv_end):
+        if b == iv_end:
+            upto = iv_energy
+        else:
+            fraction = seconds_between(iv_start, b) / total_seconds
+            upto = (iv_energy * fraction).quantize(_ENERGY_QUANTUM)
+        energy = upto - done
+        done = upto
+        # Cut again where the session's cumulative energy crosses a min_kwh/max_kwh threshold.
+        piece_start = a
+        if energy > 0 and thresholds:
+            for k in thresholds:
+                if cumulative < k < cumulative + energy:
+                    part = k - cumulative
+                    cut = _interpolate(piece_start, b, part / energy)
+                    elapsed = seconds_between(origin, piece_start) if durations else None
+                    append(Atom(piece_start, cut, kind, part, cumulative, elapsed, min_p, max_p, min_c, max_c))
+                    cumulative = k
+                    energy -= part
+                    piece_start = cut
+        elapsed = seconds_between(origin, piece_start) if durations else None
+        append(Atom(piece_start, b, kind, energy, cumulative, elapsed, min_p, max_p, min_c, max_c))
+        cumulative += energy
+        a = b
+    return cumulative
 
 
 def reservation_atoms(compiled: CompiledTariff, timeline: Timeline, zone: dt.tzinfo) -> list[Atom]:
@@ -134,59 +162,81 @@ def reservation_atoms(compiled: CompiledTariff, timeline: Timeline, zone: dt.tzi
     ]
 
 
+class Run:
+    """Adjacent atoms of the same kind with the same components, merged as they come: a charging period being built
+    (volumes summed in atom order from ``ZERO``, as ``sum()`` would; power and current ranges widened, the first of
+    equal values kept, as ``min()``/``max()`` would)."""
+
+    __slots__ = ("components", "end", "energy", "kind", "max_current", "max_power", "min_current", "min_power", "start")
+
+    def __init__(self, atom: Atom) -> None:
+        self.start, self.end, self.kind, self.components = atom.start, atom.end, atom.kind, atom.components
+        self.energy = ZERO + atom.energy
+        self.min_power, self.max_power = atom.min_power, atom.max_power
+        self.min_current, self.max_current = atom.min_current, atom.max_current
+
+    def copy(self) -> Run:
+        run = Run.__new__(Run)
+        for name in Run.__slots__:
+            setattr(run, name, getattr(self, name))
+        return run
+
+    def add(self, atom: Atom) -> None:
+        self.end = atom.end
+        self.energy += atom.energy
+        self.min_power = _widen(min, self.min_power, atom.min_power)
+        self.max_power = _widen(max, self.max_power, atom.max_power)
+        self.min_current = _widen(min, self.min_current, atom.min_current)
+        self.max_current = _widen(max, self.max_current, atom.max_current)
+
+    def period(self, index: int, tariff_id: str | None) -> PricedPeriod:
+        return build_frozen(
+            PricedPeriod,
+            {
+                "index": index,
+                "start": self.start,
+                "end": self.end,
+                "kind": self.kind,
+                "energy_kwh": self.energy,
+                "seconds": seconds_between(self.start, self.end),
+                "min_power_kw": self.min_power,
+                "max_power_kw": self.max_power,
+                "min_current_a": self.min_current,
+                "max_current_a": self.max_current,
+                "components": self.components,
+                "billed": {},
+                "costs": {},
+                "tariff_id": tariff_id,
+            },
+        )
+
+
+def fold(runs: list[Run], atoms: list[Atom]) -> None:
+    """Merge ``atoms`` (in time order, components looked up) into ``runs``: the last run grows while they are
+    priced alike and follow on, the others are never changed again."""
+    last = runs[-1] if runs else None
+    for atom in atoms:
+        if (
+            last is not None
+            and atom.kind == last.kind
+            and atom.start == last.end
+            and atom.components == last.components
+        ):
+            last.add(atom)
+        else:
+            last = Run(atom)
+            runs.append(last)
+
+
 def merge(atoms: list[Atom], tariff_id: str | None) -> list[PricedPeriod]:
     """Adjacent atoms of the same kind with the same components, as charging periods (volumes summed, power and
     current ranges widened)."""
-    periods: list[PricedPeriod] = []
-    count = len(atoms)
-    i = 0
-    while i < count:
-        first = last = atoms[i]
-        kind, components = first.kind, first.components
-        j = i + 1
-        while j < count:
-            atom = atoms[j]
-            if atom.kind != kind or atom.components != components or atom.start != last.end:
-                break
-            last = atom
-            j += 1
-        if j == i + 1:
-            # Most periods are one atom: the aggregates are its own values (``ZERO +`` keeps sum()'s exponent).
-            energy = ZERO + first.energy
-            min_power, max_power = first.min_power, first.max_power
-            min_current, max_current = first.min_current, first.max_current
-        else:
-            group = atoms[i:j]
-            energy = sum((a.energy for a in group), ZERO)
-            min_power = _agg(min, [a.min_power for a in group])
-            max_power = _agg(max, [a.max_power for a in group])
-            min_current = _agg(min, [a.min_current for a in group])
-            max_current = _agg(max, [a.max_current for a in group])
-        periods.append(
-            build_frozen(
-                PricedPeriod,
-                {
-                    "index": len(periods),
-                    "start": first.start,
-                    "end": last.end,
-                    "kind": kind,
-                    "energy_kwh": energy,
-                    "seconds": seconds_between(first.start, last.end),
-                    "min_power_kw": min_power,
-                    "max_power_kw": max_power,
-                    "min_current_a": min_current,
-                    "max_current_a": max_current,
-                    "components": components,
-                    "billed": {},
-                    "costs": {},
-                    "tariff_id": tariff_id,
-                },
-            )
-        )
-        i = j
-    return periods
+    runs: list[Run] = []
+    fold(runs, atoms)
+    return [run.period(index, tariff_id) for index, run in enumerate(runs)]
 
 
-def _agg(fn, values: list[Decimal | None]) -> Decimal | None:
-    known = [v for v in values if v is not None]
-    return fn(known) if known else None
+def _widen(fn, held: Decimal | None, value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return held
+    return value if held is None else fn(held, value)
