@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/roaming REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/bench_sessions.py [--sessions 1000] [--seconds 8] [--clients 8 32]
-        [--workers 3] [--threads 2] [--skip cpo|emsp]
+        [--workers 3] [--threads 2] [--skip cpo|emsp] [--history N]
         [--loadgen wrk|python [--updates 20] [--puts 10000] [--patches 100000] [--python-clients 16]]
 
 It starts the two-instance pair of the end-to-end tests (CPO NL/CPO and eMSP DE/MSP, own databases), registers
@@ -21,6 +21,8 @@ tokens in its cache, then prints next to each target (issue 12, "Speed"):
   them at start + r x 2 s and r x 6 Wh (monotonic per session, in the past); rounds continue across the client
   counts. The run ends once every thread has its share of answers (a few calls made meanwhile repeat a reading, and
   are ignored);
+  With ``--history N`` every session already holds N readings (seeded in SQL, ``seed_history``) and the rounds
+  continue from N + 1: the same line for sessions that have been running a while;
 * ``cpo meter batches``: the same workload through ``POST /api/v1/sessions/meter_values``, ``--batch`` readings
   (50) of different sessions per call: updates/s, calls/s, calls with a reading not updated, latency per call;
 * ``cpo pushes``: the PUTs and PATCHes in the CPO's outbox after ``--settle`` s, PATCHes per update (coalescing:
@@ -60,6 +62,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import sessions_wrk  # noqa: E402
 from loadgen import read_response, request_bytes, start_server, wrk_available  # noqa: E402
 from sessions_wrk import TARGET, emsp_wrk, meter_updates_wrk, ocpi_auth, session_body, verdict  # noqa: E402
 
@@ -191,6 +194,8 @@ def bench_cpo(cpo: Instance, ocpi_token: str, args, workdir: Path) -> None:
         # The issue's figure is the ingest "with the pushes enqueued": the worker that delivers them is stopped
         # meanwhile (as bench_cdrs does for creation) and started again for the delivery count below.
         cpo.stop_process("worker")
+        if args.history:
+            seed_history(cpo, start, args.history)
         if args.loadgen == "python":
             updates = meter_updates_python(base, headers, start, args)
         else:
@@ -211,6 +216,22 @@ def bench_cpo(cpo: Instance, ocpi_token: str, args, workdir: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def seed_history(cpo: Instance, start: datetime, readings: int) -> None:
+    """Give every benchmark session ``readings`` readings already (rounds 1..readings of the wrk scripts: one every
+    2 s, 6 Wh each), written in SQL, so the meter lines measure sessions that have been running a while (``--history``;
+    a real CSMS reports every 15 to 60 s for hours). The sessions' prices are not touched: their next reading
+    re-prices them."""
+    with psycopg.connect(cpo.database_url) as conn:
+        updated = conn.execute(
+            "UPDATE charging_sessions_chargingsession SET meter_readings = (SELECT jsonb_agg(jsonb_build_array("
+            "to_char((%(start)s::timestamptz + r * interval '1 second' * %(step)s) AT TIME ZONE 'UTC', "
+            '\'YYYY-MM-DD"T"HH24:MI:SS"Z"\'), r * %(wh)s, 11000.0, 16.0) ORDER BY r) FROM generate_series(1, %(n)s) r) '
+            "WHERE source_partner_id IS NULL AND csms_transaction_id LIKE 'BTX%%'",
+            {"start": start, "step": sessions_wrk.METER_STEP_S, "wh": sessions_wrk.METER_STEP_WH, "n": readings},
+        ).rowcount
+    print(f"cpo history                  {readings} readings seeded in each of {updated} sessions", flush=True)
 
 
 def meter_updates_python(base: str, headers: dict, start: datetime, args) -> int:
@@ -297,6 +318,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--updates", type=int, default=20, help="meter readings per session (issue 12: 20)")
+    parser.add_argument(
+        "--history", type=int, default=0, help="readings every session already has before the meter lines (wrk)"
+    )
     parser.add_argument("--puts", type=int, default=10_000, help="python: sessions PUT")
     parser.add_argument("--patches", type=int, default=100_000, help="python: PATCHes over them")
     parser.add_argument("--seconds", type=float, default=8, help="wrk: seconds per line")

@@ -149,7 +149,7 @@ def meter_updates_wrk(base: str, headers: dict, ocpi_token: str, start: datetime
     if args.sessions < max(args.clients):
         print("  (fewer sessions than clients: one session's readings may be in flight twice at once)")
     wrk_run(base, floor_lua(ocpi_token), 4, 1)  # warm up: connections, caches
-    total, first_round = 0, 0
+    total, first_round = 0, args.history  # rounds 1..history are the readings seeded before (``seed_history``)
     for clients in args.clients:
         print_floor("cpo", base, ocpi_token, clients, args.seconds)
         with tempfile.TemporaryDirectory() as done:

@@ -6,6 +6,10 @@ the tariff valid at its start). The engine cuts a new charging period wherever t
 dimension changes (time of day, duration, kWh and power crossings, charging <-> not charging), and the same
 computation gives ``total_cost`` so far, exactly as the CDR will (mod_tariffs "cost calculation").
 
+A session reports a reading every 15 to 60 s for hours, and each one re-prices it: each process keeps the sessions'
+running prices (``pricing.RunningPrice``), so a reading costs the pricing of its own interval, not of the whole
+session again (the same result, which the engine's tests hold it to).
+
 Between two readings the energy delta is spread evenly; the power and current a reading reports are taken as the
 values of the interval that ends at it. A session whose connector has no tariff gets its periods without prices
 and no ``total_cost`` (absent means unknown, not free: mod_sessions.asciidoc, Session object).
@@ -14,6 +18,7 @@ and no ``total_cost`` (absent means unknown, not free: mod_sessions.asciidoc, Se
 import datetime as dt
 import functools
 import itertools
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -71,15 +76,72 @@ def _parsed_tariff(canonical: bytes) -> pricing.Tariff:
     return pricing.Tariff.from_ocpi(orjson.loads(canonical))
 
 
-def _tariff_model(tariff: dict) -> pricing.Tariff:
-    """The engine's model of the session's tariff snapshot: parsed and compiled once per process for all the
-    sessions and readings priced by it (every meter reading re-prices its session, and a connector's sessions share
-    one tariff), instead of once per reading."""
+@functools.lru_cache(maxsize=64)
+def _no_tariff(currency: str) -> pricing.Tariff:
+    return pricing.Tariff(currency=currency, elements=())
+
+
+def _tariff_model(tariff: dict | None, currency: str) -> tuple[pricing.Tariff, object]:
+    """The engine's model of the session's tariff snapshot, and what identifies it: parsed and compiled once per
+    process for all the sessions and readings priced by it (every meter reading re-prices its session, and a
+    connector's sessions share one tariff), instead of once per reading. The identity is None for a tariff that is
+    not plain JSON (a caller's Decimal), which is priced as it is and never cached."""
+    if not tariff:
+        return _no_tariff(currency), ("no tariff", currency)
     try:
         canonical = orjson.dumps(tariff, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # not plain JSON (a caller's Decimal): priced as it is
-        return pricing.Tariff.from_ocpi(tariff)
-    return _parsed_tariff(canonical)
+    except TypeError:
+        return pricing.Tariff.from_ocpi(tariff), None
+    return _parsed_tariff(canonical), canonical
+
+
+#: How many sessions' running prices a process keeps (the readings priced, about 100 bytes each, and the periods).
+RUNNING_PRICES = 4096
+_running: dict[tuple, tuple[list, pricing.RunningPrice]] = {}
+_running_lock = threading.Lock()
+
+
+def _running_price(key: tuple | None, readings: list) -> tuple[list, pricing.RunningPrice | None]:
+    """The running price kept for ``key`` and the readings it has priced, if they are exactly the first of
+    ``readings`` (a session's readings are only ever appended to; anything else prices from the start)."""
+    if key is None:
+        return [], None
+    with _running_lock:
+        entry = _running.get(key)
+    if entry is None:
+        return [], None
+    priced, running = entry
+    if len(priced) > len(readings) or readings[: len(priced)] != priced:
+        return [], None
+    return priced, running
+
+
+def _keep_running_price(key: tuple | None, priced: list, running: pricing.RunningPrice) -> None:
+    if key is None:
+        return
+    with _running_lock:
+        _running.pop(key, None)
+        _running[key] = (priced, running)
+        if len(_running) > RUNNING_PRICES:
+            del _running[next(iter(_running))]  # the least recently priced
+
+
+def _intervals(previous: tuple, readings: list) -> list[pricing.Interval]:
+    """The intervals ending at each of ``readings``, the first one starting at ``previous`` (time, Wh)."""
+    points = [previous, *((_reading_time(r[0]), int(r[1]), r[2], r[3]) for r in readings)]
+    intervals = []
+    for (a_at, a_wh, *_), (b_at, b_wh, b_power, b_current) in itertools.pairwise(points):
+        power = _decimal(b_power)
+        intervals.append(
+            pricing.Interval(
+                a_at,
+                b_at,
+                Decimal(b_wh - a_wh) / WH_PER_KWH,
+                power_kw=None if power is None else power / WH_PER_KWH,
+                current_a=_decimal(b_current),
+            )
+        )
+    return intervals
 
 
 def price_live(
@@ -91,28 +153,32 @@ def price_live(
     tariff: dict | None,
     currency: str,
     time_zone: str,
+    key=None,
 ) -> LiveState:
     """Price the session from ``readings`` (``[iso timestamp, cumulative Wh, power W|None, current A|None]`` in time
-    order, all after ``start``). ``end`` is the session end once stopped, else the last reading's time."""
-    points = [(start, meter_start_wh, None, None)]
-    points += [(_reading_time(r[0]), int(r[1]), r[2], r[3]) for r in readings]
-    intervals = []
-    for (a_at, a_wh, _, _), (b_at, b_wh, b_power, b_current) in itertools.pairwise(points):
-        power = _decimal(b_power)
-        intervals.append(
-            pricing.Interval(
-                a_at,
-                b_at,
-                Decimal(b_wh - a_wh) / WH_PER_KWH,
-                power_kw=None if power is None else power / WH_PER_KWH,
-                current_a=_decimal(b_current),
-            )
-        )
-    session_end = max(end or points[-1][0], points[-1][0])
-    timeline = pricing.Timeline(start, session_end, tuple(intervals), time_zone)
-    model = _tariff_model(tariff) if tariff else pricing.Tariff(currency=currency, elements=())
-    result = pricing.price_session(model, timeline)
-    kwh = Decimal(points[-1][1] - meter_start_wh) / WH_PER_KWH
+    order, all after ``start``). ``end`` is the session end once stopped, else the last reading's time.
+
+    ``key`` (the session's id) keeps the session's running price in this process (``pricing.RunningPrice``): the
+    next call with the same readings and more only segments and merges the intervals of the new readings, instead of
+    pricing the session again from its start (the result is the same; every reading of a long session cost more
+    than the one before)."""
+    model, tariff_identity = _tariff_model(tariff, currency)
+    cache_key = None
+    if key is not None and tariff_identity is not None:
+        cache_key = (key, tariff_identity, time_zone, start, meter_start_wh)
+    priced, running = _running_price(cache_key, readings)
+    if running is None:
+        running = pricing.RunningPrice.begin(model, start, time_zone)
+    if len(readings) > len(priced):
+        count = len(priced)
+        previous = (start, meter_start_wh) if count == 0 else (_reading_time(priced[-1][0]), int(priced[-1][1]))
+        new = readings[count:]
+        running = running.extended(_intervals(previous, new))
+        # Copies, so the readings kept are the ones priced whatever the caller does with its lists afterwards.
+        _keep_running_price(cache_key, priced + [list(r) for r in new], running)
+    session_end = max(end or running.end, running.end)
+    result = running.price(session_end)
+    kwh = Decimal((int(readings[-1][1]) if readings else meter_start_wh) - meter_start_wh) / WH_PER_KWH
     # No reading yet: nothing measured, no period (a zero-length one would only be noise for the eMSP).
     periods = [_jsonable_period(p) for p in result.charging_periods] if session_end > start else []
     return LiveState(kwh=kwh, charging_periods=periods, total_cost=result.total_cost if tariff else None)

@@ -67,3 +67,55 @@ def test_a_tariff_is_parsed_once_for_all_readings_and_an_edited_one_is_priced_as
     as_decimal = copy.deepcopy(edited)
     as_decimal["elements"][0]["price_components"][0]["price"] = Decimal("0.40")
     assert price_live(readings=readings, tariff=as_decimal, **kwargs).total_cost.excl_vat == Decimal("0.80")
+
+
+PEAK_TARIFF = {
+    "id": "PEAK",
+    "currency": "EUR",
+    "min_price": {"excl_vat": 0.5, "incl_vat": 0.6},
+    "elements": [
+        {"price_components": [{"type": "FLAT", "price": 0.35, "vat": 21.0, "step_size": 1}]},
+        {
+            "price_components": [{"type": "ENERGY", "price": 0.45, "vat": 21.0, "step_size": 100}],
+            "restrictions": {"start_time": "17:00", "end_time": "21:00"},
+        },
+        {"price_components": [{"type": "ENERGY", "price": 0.25, "vat": 21.0, "step_size": 100}]},
+        {"price_components": [{"type": "PARKING_TIME", "price": 2.0, "vat": 21.0, "step_size": 300}]},
+    ],
+}
+
+
+def test_a_session_priced_reading_by_reading_from_its_running_price_is_priced_as_from_its_start():
+    """With a ``key``, each reading only extends the session's running price; every result must still be the one
+    pricing all the readings from the start gives: across the 17:00 peak boundary (local time), with power changes,
+    a pause, and stopped later than the last reading."""
+    start = dt.datetime(2024, 5, 6, 14, 40, tzinfo=dt.UTC)  # 16:40 in Amsterdam
+    kwargs = {"start": start, "meter_start_wh": 5000, "tariff": PEAK_TARIFF, "currency": "EUR"}
+    readings = []
+    wh = 5000
+    for minute in range(7, 120, 7):
+        wh += 0 if 49 <= minute <= 63 else 700 + minute  # no energy for a while: parking
+        at = (start + dt.timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        readings.append([at, wh, None if minute % 3 else 11000.0 + minute, 16.0])
+        running = price_live(readings=list(readings), end=None, time_zone="Europe/Amsterdam", key=7, **kwargs)
+        whole = price_live(readings=list(readings), end=None, time_zone="Europe/Amsterdam", **kwargs)
+        assert running == whole
+    assert len(whole.charging_periods) >= 3  # off-peak, peak, parking: the case is not trivial
+    ended = start + dt.timedelta(minutes=150)
+    assert price_live(readings=readings, end=ended, time_zone="Europe/Amsterdam", key=7, **kwargs) == price_live(
+        readings=readings, end=ended, time_zone="Europe/Amsterdam", **kwargs
+    )
+
+
+def test_a_running_price_is_used_only_for_the_readings_it_priced():
+    """Another session under the same key (or readings that changed) is priced from the start, not from the running
+    price kept; and the caller changing its list afterwards does not change what was kept."""
+    kwargs = {"start": START, "meter_start_wh": 1000, "end": None, "tariff": TARIFF, "currency": "EUR"}
+    first = [["2024-05-06T07:40:00Z", 3000, None, None]]
+    price_live(readings=first, time_zone="UTC", key=8, **kwargs)
+    first[0][1] = 5000  # the caller's list, changed after the call: now the start of the other session's
+    other = [["2024-05-06T07:40:00Z", 5000, None, None], ["2024-05-06T07:50:00Z", 6000, None, None]]
+    assert price_live(readings=other, time_zone="UTC", key=8, **kwargs) == price_live(
+        readings=other, time_zone="UTC", **kwargs
+    )
+    assert price_live(readings=other, time_zone="UTC", key=8, **kwargs).total_cost.excl_vat == Decimal("1.25")

@@ -76,6 +76,7 @@ def _reprice(session: ChargingSession) -> None:
         tariff=session.tariff,
         currency=session.currency,
         time_zone=_time_zone(session),
+        key=session.pk,
     )
     session.kwh = state.kwh
     session.charging_periods = state.charging_periods
