@@ -75,9 +75,10 @@ selection is the caller's job) but produces a warning.
 
 Where the rules live: rule 1 in :mod:`.segments`, rules 2-3 in :mod:`.matching` (with the per-tariff compiled
 facts and the warnings), the result types in :mod:`.result`, the rule 8 clamp in :mod:`.money`; this module applies
-rules 4-9 (``price_periods``, which :mod:`.running` also calls for a session priced as its readings arrive). Speed (issue 13) comes from doing each
-piece of work once — per tariff, per period — never from a shortcut in the arithmetic: every Decimal operation that
-feeds a result is the same operation, in the same order, as in the plain reading of the rules above.
+rules 4-9 (``price_periods``, which :mod:`.running` also calls for a session priced as its readings arrive).
+Speed (issue 13) comes from doing each piece of work once — per tariff, per period — never from a shortcut in the
+arithmetic: every Decimal operation that feeds a result is the same operation, in the same order, as in the plain
+reading of the rules above.
 """
 
 from __future__ import annotations
