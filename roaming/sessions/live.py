@@ -95,35 +95,49 @@ def _tariff_model(tariff: dict | None, currency: str) -> tuple[pricing.Tariff, o
     return _parsed_tariff(canonical), canonical
 
 
-#: How many sessions' running prices a process keeps (the readings priced, about 100 bytes each, and the periods).
-RUNNING_PRICES = 4096
-_running: dict[tuple, tuple[list, pricing.RunningPrice]] = {}
-_running_lock = threading.Lock()
+class _RunningPrices:
+    """The running prices of the sessions a process priced lately, by session, and the readings each one priced
+    (as their JSON: about 45 bytes a reading). At most ``budget`` bytes of readings are kept; the least recently
+    priced sessions go first."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.entries: dict[tuple, tuple[bytes, int, pricing.RunningPrice]] = {}
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple | None, readings_json: bytes | None) -> tuple[int, pricing.RunningPrice | None]:
+        """The running price kept for ``key`` and how many readings it priced, if they are exactly the first of the
+        readings given (``readings_json``, their JSON): a session's readings are only ever appended to; anything else
+        prices from the start."""
+        if key is None:
+            return 0, None
+        with self.lock:
+            entry = self.entries.get(key)
+        if entry is None:
+            return 0, None
+        priced_json, count, running = entry
+        # The JSON of the readings priced is that of the first ones given up to its closing bracket, where the given
+        # ones go on (a comma) or end too: each reading is a whole JSON array, so this holds only if they are the
+        # same readings (1 and 1.0 included: their JSON differs).
+        end = len(priced_json) - 1
+        if not readings_json.startswith(priced_json[:end]) or readings_json[end : end + 1] not in (b",", b"]"):
+            return 0, None
+        return count, running
+
+    def keep(self, key: tuple, readings_json: bytes, count: int, running: pricing.RunningPrice) -> None:
+        with self.lock:
+            held = self.entries.pop(key, None)
+            if held is not None:
+                self.size -= len(held[0])
+            self.entries[key] = (readings_json, count, running)
+            self.size += len(readings_json)
+            while self.size > self.budget and len(self.entries) > 1:
+                self.size -= len(self.entries.pop(next(iter(self.entries)))[0])
 
 
-def _running_price(key: tuple | None, readings: list) -> tuple[list, pricing.RunningPrice | None]:
-    """The running price kept for ``key`` and the readings it has priced, if they are exactly the first of
-    ``readings`` (a session's readings are only ever appended to; anything else prices from the start)."""
-    if key is None:
-        return [], None
-    with _running_lock:
-        entry = _running.get(key)
-    if entry is None:
-        return [], None
-    priced, running = entry
-    if len(priced) > len(readings) or readings[: len(priced)] != priced:
-        return [], None
-    return priced, running
-
-
-def _keep_running_price(key: tuple | None, priced: list, running: pricing.RunningPrice) -> None:
-    if key is None:
-        return
-    with _running_lock:
-        _running.pop(key, None)
-        _running[key] = (priced, running)
-        if len(_running) > RUNNING_PRICES:
-            del _running[next(iter(_running))]  # the least recently priced
+#: 64 MB of readings: about 6,000 sessions of 240 readings per process.
+_running_prices = _RunningPrices(64 * 1024 * 1024)
 
 
 def _intervals(previous: tuple, readings: list) -> list[pricing.Interval]:
@@ -163,19 +177,25 @@ def price_live(
     pricing the session again from its start (the result is the same; every reading of a long session cost more
     than the one before)."""
     model, tariff_identity = _tariff_model(tariff, currency)
-    cache_key = None
-    if key is not None and tariff_identity is not None:
-        cache_key = (key, tariff_identity, time_zone, start, meter_start_wh)
-    priced, running = _running_price(cache_key, readings)
+    cache_key = readings_json = None
+    if key is not None and tariff_identity is not None and readings:
+        try:
+            readings_json = orjson.dumps(readings)
+            cache_key = (key, tariff_identity, time_zone, start, meter_start_wh)
+        except TypeError:  # not plain JSON: priced from the start, never kept
+            pass
+    count, running = _running_prices.get(cache_key, readings_json)
     if running is None:
         running = pricing.RunningPrice.begin(model, start, time_zone)
-    if len(readings) > len(priced):
-        count = len(priced)
-        previous = (start, meter_start_wh) if count == 0 else (_reading_time(priced[-1][0]), int(priced[-1][1]))
-        new = readings[count:]
-        running = running.extended(_intervals(previous, new))
-        # Copies, so the readings kept are the ones priced whatever the caller does with its lists afterwards.
-        _keep_running_price(cache_key, priced + [list(r) for r in new], running)
+    if len(readings) > count:
+        previous = (
+            (start, meter_start_wh)
+            if count == 0
+            else (_reading_time(readings[count - 1][0]), int(readings[count - 1][1]))
+        )
+        running = running.extended(_intervals(previous, readings[count:]))
+        if cache_key is not None:
+            _running_prices.keep(cache_key, readings_json, len(readings), running)
     session_end = max(end or running.end, running.end)
     result = running.price(session_end)
     kwh = Decimal((int(readings[-1][1]) if readings else meter_start_wh) - meter_start_wh) / WH_PER_KWH

@@ -4,9 +4,11 @@ import copy
 import datetime as dt
 from decimal import Decimal
 
+import orjson
 import pytest
 
-from roaming.sessions.live import _parsed_tariff, price_live
+from roaming.sessions import live
+from roaming.sessions.live import _parsed_tariff, _RunningPrices, price_live
 
 START = dt.datetime(2024, 5, 6, 7, 30, tzinfo=dt.UTC)
 TARIFF = {
@@ -101,6 +103,7 @@ def test_a_session_priced_reading_by_reading_from_its_running_price_is_priced_as
         whole = price_live(readings=list(readings), end=None, time_zone="Europe/Amsterdam", **kwargs)
         assert running == whole
     assert len(whole.charging_periods) >= 3  # off-peak, peak, parking: the case is not trivial
+    assert [count for (key, *_), (_, count, _) in live._running_prices.entries.items() if key == 7] == [len(readings)]
     ended = start + dt.timedelta(minutes=150)
     assert price_live(readings=readings, end=ended, time_zone="Europe/Amsterdam", key=7, **kwargs) == price_live(
         readings=readings, end=ended, time_zone="Europe/Amsterdam", **kwargs
@@ -119,3 +122,23 @@ def test_a_running_price_is_used_only_for_the_readings_it_priced():
         readings=other, time_zone="UTC", **kwargs
     )
     assert price_live(readings=other, time_zone="UTC", key=8, **kwargs).total_cost.excl_vat == Decimal("1.25")
+
+
+def test_running_prices_kept_stay_within_their_budget_least_recently_priced_first(monkeypatch):
+    kept = _RunningPrices(budget=200)
+    monkeypatch.setattr(live, "_running_prices", kept)
+    kwargs = {"start": START, "meter_start_wh": 1000, "end": None, "tariff": TARIFF, "currency": "EUR"}
+    readings = [["2024-05-06T07:40:00Z", 3000, 11000.0, 16.0], ["2024-05-06T07:50:00Z", 4000, 11000.0, 16.0]]
+    for session in (1, 2, 3):
+        price_live(readings=readings, time_zone="UTC", key=session, **kwargs)
+    # Two sessions' readings (2 x 94 bytes of JSON) fit in 200 bytes; the third priced pushed the first out.
+    assert [key[0] for key in kept.entries] == [2, 3]
+    assert kept.size == 2 * len(orjson.dumps(readings)) <= 200
+    held, _ = kept.get(next(iter(kept.entries)), orjson.dumps(readings))
+    assert held == 2
+    # The same readings but for a number written differently (an int where a float was) are not the ones priced.
+    changed = [readings[0], ["2024-05-06T07:50:00Z", 4000, 11000, 16.0]]
+    assert kept.get(next(iter(kept.entries)), orjson.dumps(changed)) == (0, None)
+    # One more reading: the two priced are the first of them.
+    longer = [*readings, ["2024-05-06T08:00:00Z", 5000, None, None]]
+    assert kept.get(next(iter(kept.entries)), orjson.dumps(longer))[0] == 2
