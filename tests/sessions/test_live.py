@@ -99,13 +99,15 @@ def test_a_session_priced_reading_by_reading_from_its_running_price_is_priced_as
         wh += 0 if 49 <= minute <= 63 else 700 + minute  # no energy for a while: parking
         at = (start + dt.timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
         readings.append([at, wh, None if minute % 3 else 11000.0 + minute, 16.0])
-        running = price_live(readings=list(readings), end=None, time_zone="Europe/Amsterdam", key=7, **kwargs)
+        running = price_live(readings=list(readings), end=None, time_zone="Europe/Amsterdam", key="peak", **kwargs)
         whole = price_live(readings=list(readings), end=None, time_zone="Europe/Amsterdam", **kwargs)
         assert running == whole
     assert len(whole.charging_periods) >= 3  # off-peak, peak, parking: the case is not trivial
-    assert [count for (key, *_), (_, count, _) in live._running_prices.entries.items() if key == 7] == [len(readings)]
+    assert [count for (key, *_), (_, count, _) in live._running_prices.entries.items() if key == "peak"] == [
+        len(readings)
+    ]
     ended = start + dt.timedelta(minutes=150)
-    assert price_live(readings=readings, end=ended, time_zone="Europe/Amsterdam", key=7, **kwargs) == price_live(
+    assert price_live(readings=readings, end=ended, time_zone="Europe/Amsterdam", key="peak", **kwargs) == price_live(
         readings=readings, end=ended, time_zone="Europe/Amsterdam", **kwargs
     )
 
