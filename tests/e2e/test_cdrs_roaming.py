@@ -30,12 +30,13 @@ EXPORT = (
     "import json\n"
     "from roaming.cdrs.admin.exports import CdrResource\n"
     "from roaming.cdrs.models import Cdr\n"
-    "print(json.dumps(CdrResource().export(queryset=Cdr.objects.order_by('cdr_id')).csv))\n"
+    "print(json.dumps(CdrResource().export(queryset=Cdr.objects.filter(cdr_id__in={ids!r}).order_by('cdr_id')).csv))\n"
 )
 
 
-def invoice_lines(instance) -> list[dict]:
-    rows = csv.DictReader(io.StringIO(instance.shell_json(EXPORT)))
+def invoice_lines(instance, cdr_ids: list[str]) -> list[dict]:
+    """The finance export's lines of ``cdr_ids`` (the end-to-end modules share one pair: other modules bill too)."""
+    rows = csv.DictReader(io.StringIO(instance.shell_json(EXPORT.format(ids=cdr_ids))))
     return [{k: v for k, v in row.items() if k not in SIDE_COLUMNS} for row in rows]
 
 
@@ -83,8 +84,11 @@ def test_a_cdr_reaches_the_emsp_once_after_an_outage_then_credit_and_correction_
         emsp.start_web()
         emsp.wait_ready()
 
+    # This session's CDRs only, here and below: the end-to-end modules share one pair, and the others bill too.
     received = emsp.wait_for(
-        "SELECT cdr_id, total_cost_excl_vat, total_cost_incl_vat, price_check, price_difference FROM cdrs_cdr",
+        "SELECT cdr_id, total_cost_excl_vat, total_cost_incl_vat, price_check, price_difference FROM cdrs_cdr "
+        "WHERE cdr_id = %s",
+        (session_id,),
         timeout=60,
     )
     # FLAT 0.50 + 10 kWh x 0.25 = 3.00 excl. VAT; the eMSP's engine agrees to the cent.
@@ -110,10 +114,13 @@ def test_a_cdr_reaches_the_emsp_once_after_an_outage_then_credit_and_correction_
         "cdr_credit(cdr_pk=c.pk, user=User.objects.get(username='ops'), comment='goodwill',"
         " correction=Correction(total_cost_excl_vat=Decimal('2.00'), total_cost_incl_vat=Decimal('2.42')))\n"
     )
-    corrected_id = cpo.query("SELECT c.cdr_id FROM cdrs_cdr c JOIN cdrs_cdr o ON o.id = c.corrects_id")[0][0]
+    corrected_id = cpo.query(
+        "SELECT c.cdr_id FROM cdrs_cdr c JOIN cdrs_cdr o ON o.id = c.corrects_id WHERE o.cdr_id = %s", (session_id,)
+    )[0][0]
+    ids = [session_id, f"{session_id}-C", corrected_id]
     listing = (
         "SELECT c.cdr_id, c.credit, c.credit_reference_id, o.cdr_id, c.total_cost_excl_vat, c.remark FROM cdrs_cdr c "
-        "LEFT JOIN cdrs_cdr o ON o.id = c.credited_cdr_id"
+        f"LEFT JOIN cdrs_cdr o ON o.id = c.credited_cdr_id WHERE c.cdr_id IN ({', '.join(['%s'] * len(ids))})"
     )
     expected = sorted(
         [
@@ -122,10 +129,15 @@ def test_a_cdr_reaches_the_emsp_once_after_an_outage_then_credit_and_correction_
             (corrected_id, False, "", None, Decimal("2.000000"), f"Corrects CDR {session_id}"),
         ]
     )
-    emsp.wait_for(listing, expect=lambda rows: sorted(rows) == expected, timeout=60)
-    assert sorted(cpo.query(listing)) == expected
+    emsp.wait_for(listing, ids, expect=lambda rows: sorted(rows) == expected, timeout=60)
+    assert sorted(cpo.query(listing, ids)) == expected
+    # And nothing else was billed for this session, on either side.
+    for side in (cpo, emsp):
+        assert sorted(side.query("SELECT cdr_id FROM cdrs_cdr WHERE session_id = %s", (session_id,))) == sorted(
+            (cdr_id,) for cdr_id in ids
+        )
     assert emsp.query("SELECT review_status FROM cdrs_cdr WHERE cdr_id = %s", (session_id,)) == [("credited",)]
 
     # Finance's exports on both sides agree line by line.
-    assert invoice_lines(cpo) == invoice_lines(emsp)
-    assert len(invoice_lines(cpo)) == 3
+    assert invoice_lines(cpo, ids) == invoice_lines(emsp, ids)
+    assert len(invoice_lines(cpo, ids)) == 3
