@@ -26,9 +26,9 @@ from .engine import price_periods
 from .matching import compile_tariff, lookup
 from .money import ZERO
 from .result import PricingResult
-from .segments import Atom, Run, empty_session_atom, fold, interval_atoms, interval_cuts
+from .segments import Atom, Run, empty_session_atom, fold, interval_atoms, time_cuts
 from .tariff import Tariff
-from .timeline import Interval, _as_utc
+from .timeline import Interval, _as_utc, fill_gaps
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,7 @@ class RunningPrice:
     def extended(self, intervals: Iterable[Interval]) -> RunningPrice:
         """This session with ``intervals`` after the ones it holds (in time order; a gap before one is parking, as in
         a ``Timeline``). Raises ``ValueError`` for an interval starting before the end of the previous one."""
-        pieces: list[Interval] = []
-        cursor = self.end
-        for piece in intervals:
-            if piece.start < cursor:
-                raise ValueError(f"intervals overlap or start before the session: {piece.start} < {cursor}")
-            if piece.start > cursor:
-                pieces.append(Interval(cursor, piece.start, charging=False))
-            pieces.append(piece)
-            cursor = piece.end
+        pieces, cursor = fill_gaps(intervals, self.end)
         if not pieces:
             return self
         runs, energy = self._folded([p.resolved() for p in pieces], cursor)
@@ -87,7 +79,7 @@ class RunningPrice:
         this instance's runs are left as they are."""
         compiled = compile_tariff(self.tariff)
         zone = get_zone(self.time_zone)
-        cuts = interval_cuts(compiled, zone, self.start, self.end, until)
+        cuts = time_cuts(compiled, zone, self.start, self.end, until)
         atoms: list[Atom] = []
         energy = self.energy
         for interval in resolved:

@@ -48,9 +48,12 @@ class Atom:
     components: dict[str, AppliedComponent] | None = None
 
 
-def _time_cuts(
+def time_cuts(
     compiled: CompiledTariff, zone: dt.tzinfo, origin: dt.datetime, start: dt.datetime, end: dt.datetime
 ) -> list[dt.datetime]:
+    """The time cuts strictly inside ``(start, end)`` of a session that started at ``origin``, sorted: wall-clock
+    times, DST transitions and ``origin`` plus a duration. None depends on the range asked for, so a range gives
+    the same instants as the whole session's cuts there (a running session asks only for its new intervals')."""
     cuts: set[dt.datetime] = set()
     if compiled.calendar:
         cuts.update(local_boundaries(zone, compiled.boundary_times, start, end))
@@ -69,7 +72,7 @@ def _interpolate(start: dt.datetime, end: dt.datetime, fraction: Decimal) -> dt.
 def session_atoms(compiled: CompiledTariff, timeline: Timeline, zone: dt.tzinfo) -> list[Atom]:
     """The session's atoms in time order (an empty session still gets one, so a start fee can apply)."""
     origin = timeline.start
-    cuts = _time_cuts(compiled, zone, origin, origin, timeline.end)
+    cuts = time_cuts(compiled, zone, origin, origin, timeline.end)
     atoms: list[Atom] = []
     cumulative = ZERO
     for iv in timeline.intervals:
@@ -83,15 +86,6 @@ def empty_session_atom(start: dt.datetime, end: dt.datetime) -> Atom:
     """The one atom of a session without any: a zero-length session still gets a period so a start fee (FLAT) can
     apply."""
     return Atom(start, end, _PARKING, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
-
-
-def interval_cuts(
-    compiled: CompiledTariff, zone: dt.tzinfo, origin: dt.datetime, start: dt.datetime, end: dt.datetime
-) -> list[dt.datetime]:
-    """The time cuts strictly inside ``(start, end)`` of a session that started at ``origin``: the same instants
-    there as the whole session's cuts (each is a wall-clock time, a DST transition or ``origin`` plus a duration,
-    none depends on the range asked for)."""
-    return _time_cuts(compiled, zone, origin, start, end)
 
 
 def interval_atoms(
@@ -153,7 +147,7 @@ def reservation_atoms(compiled: CompiledTariff, timeline: Timeline, zone: dt.tzi
     if reservation is None or reservation.end <= reservation.start:
         return []
     origin = reservation.start
-    cuts = _time_cuts(compiled, zone, origin, origin, reservation.end)
+    cuts = time_cuts(compiled, zone, origin, origin, reservation.end)
     points = [origin, *cuts, reservation.end]
     durations = compiled.uses_duration
     return [

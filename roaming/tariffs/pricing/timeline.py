@@ -164,6 +164,25 @@ class Reservation:
         return seconds_between(self.start, self.end)
 
 
+def fill_gaps(
+    pieces: Iterable[Interval], cursor: dt.datetime, end: dt.datetime | None = None
+) -> tuple[list[Interval], dt.datetime]:
+    """``pieces`` (in time order) from ``cursor`` on, a parking interval in each gap before one, and where they end.
+    Raises ``ValueError`` for a piece that starts before ``cursor`` or the previous piece's end, or ends after
+    ``end``."""
+    filled: list[Interval] = []
+    for piece in pieces:
+        if piece.start < cursor:
+            raise ValueError(f"intervals overlap or start before the session: {piece.start} < {cursor}")
+        if end is not None and piece.end > end:
+            raise ValueError(f"interval ends after the session end: {piece.end} > {end}")
+        if piece.start > cursor:
+            filled.append(Interval(cursor, piece.start, charging=False))
+        filled.append(piece)
+        cursor = piece.end
+    return filled, cursor
+
+
 @dataclass(frozen=True)
 class Timeline:
     """A session to price: ``[start, end)`` (UTC), intervals covering it, the location's IANA ``time_zone`` and an
@@ -181,17 +200,7 @@ class Timeline:
             raise ValueError(f"session ends before it starts: {start} > {end}")
         get_zone(self.time_zone)  # fail early on an unknown zone
         pieces = sorted((i if isinstance(i, Interval) else Interval.from_dict(i) for i in self.intervals), key=_key)
-        filled: list[Interval] = []
-        cursor = start
-        for piece in pieces:
-            if piece.start < cursor:
-                raise ValueError(f"intervals overlap or start before the session: {piece.start} < {cursor}")
-            if piece.end > end:
-                raise ValueError(f"interval ends after the session end: {piece.end} > {end}")
-            if piece.start > cursor:
-                filled.append(Interval(cursor, piece.start, charging=False))
-            filled.append(piece)
-            cursor = piece.end
+        filled, cursor = fill_gaps(pieces, start, end)
         if cursor < end:
             filled.append(Interval(cursor, end, charging=False))
         reservation = self.reservation
